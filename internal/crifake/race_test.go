@@ -1,0 +1,5 @@
+//go:build race
+
+package crifake_test
+
+const raceEnabled = true
