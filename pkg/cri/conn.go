@@ -273,7 +273,7 @@ func (c *Conn) wrap(ctx context.Context, name string, timeout time.Duration, err
 
 func notGRPC(err error) bool {
 	msg := status.Convert(err).Message()
-	for _, s := range []string{"server preface", "frame too large", "HTTP/1", "http2:", "connection reset", "EOF"} {
+	for _, s := range []string{"preface", "frame too large", "HTTP/1", "http2:", "connection reset", "broken pipe", "EOF"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

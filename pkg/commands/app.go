@@ -1,0 +1,174 @@
+package commands
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/crictl/crictl/pkg/config"
+	"github.com/urfave/cli/v2"
+)
+
+type globalOptions struct {
+	configPath      string
+	runtimeEndpoint string
+	imageEndpoint   string
+	timeout         string
+	debug           bool
+	maxRetries      int
+}
+
+// newApp builds the command tree. It is built afresh for every run.
+func newApp(f *Factory) *cli.App {
+	g := &globalOptions{}
+	app := &cli.App{
+		Name:                   "crictl",
+		Usage:                  "client for CRI",
+		Version:                f.Version,
+		Writer:                 f.IO.Out,
+		ErrWriter:              f.IO.ErrOut,
+		Reader:                 f.IO.In,
+		UseShortOptionHandling: true,
+		// urfave's help and version flags are package-level values that
+		// every App mutates while parsing; fresh ones per App keep
+		// concurrent runs (the tests) independent.
+		HideHelp:       true,
+		HideVersion:    true,
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return &UsageError{Cmd: commandPath(c), Err: err}
+		},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Destination: &g.configPath,
+				Usage: "location of the client config file; also $CRI_CONFIG_FILE", DefaultText: config.DefaultPath},
+			&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Destination: &g.debug,
+				Usage: "show the requests sent to the runtime and its replies (secrets redacted)"},
+			&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Destination: &g.imageEndpoint,
+				Usage: "endpoint of the CRI image service; also $IMAGE_SERVICE_ENDPOINT (default: the runtime endpoint)"},
+			&cli.IntFlag{Name: "max-retries", Value: 3, Destination: &g.maxRetries,
+				Usage: "retries of a refused connection, within --timeout (negative: as many as fit)"},
+			&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Destination: &g.runtimeEndpoint,
+				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + defaultEndpointsText(f) + " that answers)"},
+			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
+				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
+			helpFlag(),
+			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
+		},
+		Before: func(c *cli.Context) error {
+			return g.apply(c, f)
+		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintf(f.IO.Out, "crictl version %s\n", f.Version)
+				return err
+			}
+			if c.Args().Present() {
+				return &UsageError{Err: fmt.Errorf("unknown command %q; run 'crictl help' for the list of commands", c.Args().First())}
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: commandList(f),
+	}
+	app.Commands = append(app.Commands, newHelpCommand())
+	sort.Sort(cli.CommandsByName(app.Commands))
+	for _, cmd := range app.Commands {
+		hideHelpCommands(cmd)
+	}
+	return app
+}
+
+func helpFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help"}
+}
+
+func newHelpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Aliases:   []string{"h"},
+		Usage:     "Show the list of commands or the help of one command",
+		ArgsUsage: "[COMMAND]",
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return cli.ShowCommandHelp(c, c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+}
+
+func hideHelpCommands(cmd *cli.Command) {
+	cmd.HideHelpCommand = true
+	cmd.HideHelp = true
+	cmd.Flags = append(cmd.Flags, helpFlag())
+	if cmd.OnUsageError == nil {
+		cmd.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+			return &UsageError{Cmd: commandPath(c), Err: err}
+		}
+	}
+	for _, sub := range cmd.Subcommands {
+		hideHelpCommands(sub)
+	}
+}
+
+func commandPath(c *cli.Context) string {
+	if c.Command == nil || c.Command.Name == "" {
+		return ""
+	}
+	return c.Command.FullName()
+}
+
+func defaultEndpointsText(f *Factory) string {
+	s := ""
+	for i, ep := range f.DefaultEndpoints {
+		if i > 0 {
+			s += ", "
+		}
+		s += ep
+	}
+	return s
+}
+
+func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
+	fl := config.Flags{}
+	if c.IsSet("config") {
+		fl.ConfigPath = &g.configPath
+	}
+	if c.IsSet("runtime-endpoint") {
+		fl.RuntimeEndpoint = &g.runtimeEndpoint
+	}
+	if c.IsSet("image-endpoint") {
+		fl.ImageEndpoint = &g.imageEndpoint
+	}
+	if c.IsSet("timeout") {
+		d, err := config.ParseTimeout(g.timeout)
+		if err != nil {
+			return &UsageError{Err: fmt.Errorf("--timeout: %w", err)}
+		}
+		fl.Timeout = &d
+	}
+	if c.IsSet("debug") {
+		fl.Debug = &g.debug
+	}
+	if c.IsSet("max-retries") {
+		fl.MaxRetries = &g.maxRetries
+	}
+	f.flags = fl
+	return nil
+}
+
+// commandList is every command, each built fresh.
+func commandList(f *Factory) []*cli.Command {
+	return []*cli.Command{
+		newCompleteCommand(f),
+		newCompletionCommand(f),
+		newConfigCommand(f),
+		newImageFsInfoCommand(f),
+		newImagesCommand(f),
+		newInfoCommand(f),
+		newInspectCommand(f),
+		newInspectiCommand(f),
+		newInspectpCommand(f),
+		newPodsCommand(f),
+		newPsCommand(f),
+		newVersionCommand(f),
+	}
+}

@@ -1,0 +1,143 @@
+package commands
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// passThrough names the commands whose first positional argument ends flag
+// parsing: what follows is a command line for the container.
+var passThrough = map[string]bool{"exec": true}
+
+// reorderArgs moves flags written after positional arguments in front of
+// them, because urfave/cli v2 (Go's flag package) stops parsing at the first
+// positional argument: `crictl inspect ID -o json` would otherwise look up a
+// container named "-o". Global flags stay before the command; everything
+// after "--" and the command part of exec are left untouched.
+func reorderArgs(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	out := []string{args[0]}
+	i := 1
+	// Global flags, then the command name.
+	for i < len(args) {
+		a := args[i]
+		if a == "--" || !isFlagToken(a) {
+			break
+		}
+		out = append(out, a)
+		if takesValue(app.Flags, a, app.UseShortOptionHandling) && !strings.Contains(a, "=") && i+1 < len(args) {
+			out = append(out, args[i+1])
+			i++
+		}
+		i++
+	}
+	if i >= len(args) || args[i] == "--" {
+		return append(out, args[i:]...)
+	}
+	cmd := findCommand(app.Commands, args[i])
+	if cmd == nil {
+		return append(out, args[i:]...)
+	}
+	out = append(out, args[i])
+	if cmd.SkipFlagParsing {
+		return append(out, args[i+1:]...)
+	}
+	return append(out, reorderCommandArgs(cmd, args[i+1:])...)
+}
+
+func reorderCommandArgs(cmd *cli.Command, args []string) []string {
+	var flags, pos []string
+	stopAtArg := passThrough[cmd.Name]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !isFlagToken(a) {
+			if len(pos) == 0 && len(flags) == 0 {
+				if sub := findCommand(cmd.Subcommands, a); sub != nil {
+					return append([]string{a}, reorderCommandArgs(sub, args[i+1:])...)
+				}
+			}
+			pos = append(pos, a)
+			if stopAtArg {
+				pos = append(pos, args[i+1:]...)
+				break
+			}
+			continue
+		}
+		flags = append(flags, a)
+		if takesValue(cmd.Flags, a, true) && !strings.Contains(a, "=") && i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	if len(pos) == 0 {
+		return flags
+	}
+	needSep := false
+	for _, p := range pos {
+		if strings.HasPrefix(p, "-") {
+			needSep = true
+			break
+		}
+	}
+	if needSep && !stopAtArg {
+		flags = append(flags, "--")
+	}
+	return append(flags, pos...)
+}
+
+func isFlagToken(a string) bool {
+	return len(a) > 1 && a[0] == '-'
+}
+
+// takesValue reports whether the flag token a (e.g. "-o", "--output",
+// "-qo") consumes the next argument as its value.
+func takesValue(flags []cli.Flag, a string, shortHandling bool) bool {
+	name := strings.TrimLeft(a, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	if f := lookupFlag(flags, name); f != nil {
+		return flagTakesValue(f)
+	}
+	// Combined short flags (-qa, -it, -qo json): the last one decides.
+	if shortHandling && !strings.HasPrefix(a, "--") && len(name) > 1 {
+		if f := lookupFlag(flags, name[len(name)-1:]); f != nil {
+			return flagTakesValue(f)
+		}
+	}
+	return false
+}
+
+func lookupFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+func flagTakesValue(f cli.Flag) bool {
+	if d, ok := f.(cli.DocGenerationFlag); ok {
+		return d.TakesValue()
+	}
+	return false
+}
+
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
+}

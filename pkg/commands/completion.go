@@ -1,0 +1,261 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/crictl/crictl/pkg/config"
+	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/output"
+	"github.com/urfave/cli/v2"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// completionTimeout bounds the RPCs made to complete IDs and names, so a
+// slow runtime never stalls the shell.
+const completionTimeout = 500 * time.Millisecond
+
+// argKind is what a command's positional arguments name, for completion.
+type argKind int
+
+const (
+	argNone argKind = iota
+	argContainer
+	argPod
+	argImage
+	argConfigKey
+	argShell
+)
+
+// argKinds maps commands to the kind of their positional arguments.
+var argKinds = map[string]argKind{
+	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
+	"config": argConfigKey, "completion": argShell,
+}
+
+var completionScripts = map[string]string{
+	"bash": `# crictl bash completion; load with: source <(crictl completion bash)
+_crictl() {
+    local IFS=$'\n'
+    local cur="${COMP_WORDS[COMP_CWORD]}"
+    COMPREPLY=($(compgen -W "$(crictl __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "$cur"))
+}
+complete -o default -F _crictl crictl
+`,
+	"zsh": `#compdef crictl
+# crictl zsh completion; load with: source <(crictl completion zsh)
+_crictl() {
+    local -a candidates
+    candidates=("${(@f)$(crictl __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    (( ${#candidates} )) && compadd -- "${candidates[@]}" || _files
+}
+if [[ "${funcstack[1]}" == "_crictl" ]]; then
+    _crictl "$@"
+else
+    compdef _crictl crictl
+fi
+`,
+	"fish": `# crictl fish completion; load with: crictl completion fish | source
+function __crictl_complete
+    set -l args (commandline -opc) (commandline -ct)
+    crictl __complete $args[2..-1] 2>/dev/null
+end
+complete -c crictl -f -a '(__crictl_complete)'
+`,
+}
+
+func newCompletionCommand(f *Factory) *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "Output shell completion code",
+		ArgsUsage: "[bash|zsh|fish]",
+		Description: "Completes commands, flags, output formats, container and pod IDs and names, and images.\n" +
+			"bash: source <(crictl completion bash)   zsh: source <(crictl completion zsh)   fish: crictl completion fish | source",
+		Action: func(c *cli.Context) error {
+			shell := "bash"
+			if c.NArg() > 1 {
+				return usagef(commandPath(c), "completion takes one shell: bash, zsh or fish")
+			}
+			if c.NArg() == 1 {
+				shell = c.Args().First()
+			}
+			script, ok := completionScripts[shell]
+			if !ok {
+				return usagef(commandPath(c), "unsupported shell %q: use bash, zsh or fish", shell)
+			}
+			_, err := fmt.Fprint(f.IO.Out, script)
+			return err
+		},
+		Subcommands: nil,
+	}
+}
+
+// newCompleteCommand is the hidden command the completion scripts call with
+// the words typed so far; the last word is the one being completed.
+func newCompleteCommand(f *Factory) *cli.Command {
+	return &cli.Command{
+		Name:            "__complete",
+		Hidden:          true,
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			words := c.Args().Slice()
+			if len(words) == 0 {
+				words = []string{""}
+			}
+			cands := complete(c.Context, f, c.App, words)
+			sort.Strings(cands)
+			var b strings.Builder
+			prev := ""
+			for _, s := range cands {
+				if s != prev && strings.HasPrefix(s, words[len(words)-1]) {
+					b.WriteString(output.Escape(s))
+					b.WriteByte('\n')
+				}
+				prev = s
+			}
+			_, err := fmt.Fprint(f.IO.Out, b.String())
+			return err
+		},
+	}
+}
+
+func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []string {
+	cur := words[len(words)-1]
+	done := words[:len(words)-1]
+	// Global flags, then the command.
+	i := 0
+	var globals config.Flags
+	for i < len(done) && isFlagToken(done[i]) {
+		if takesValue(app.Flags, done[i], true) && !strings.Contains(done[i], "=") {
+			if i+1 < len(done) {
+				setGlobal(&globals, done[i], done[i+1])
+			}
+			i++
+		}
+		i++
+	}
+	if i >= len(done) {
+		if i > 0 && takesValue(app.Flags, done[len(done)-1], true) {
+			return nil
+		}
+		if strings.HasPrefix(cur, "-") {
+			return flagNames(app.Flags)
+		}
+		var names []string
+		for _, c := range app.Commands {
+			if !c.Hidden {
+				names = append(names, c.Names()...)
+			}
+		}
+		return names
+	}
+	cmd := findCommand(app.Commands, done[i])
+	if cmd == nil {
+		return nil
+	}
+	rest := done[i+1:]
+	if len(rest) > 0 {
+		last := rest[len(rest)-1]
+		if isFlagToken(last) && takesValue(cmd.Flags, last, true) && !strings.Contains(last, "=") {
+			return flagValues(cmd, strings.TrimLeft(last, "-"))
+		}
+	}
+	if strings.HasPrefix(cur, "-") {
+		return flagNames(cmd.Flags)
+	}
+	f.flags = globals
+	return dynamicArgs(ctx, f, argKinds[cmd.Name])
+}
+
+func setGlobal(g *config.Flags, flag, value string) {
+	v := value
+	switch strings.TrimLeft(flag, "-") {
+	case "r", "runtime-endpoint":
+		g.RuntimeEndpoint = &v
+	case "i", "image-endpoint":
+		g.ImageEndpoint = &v
+	case "c", "config":
+		g.ConfigPath = &v
+	}
+}
+
+func flagNames(flags []cli.Flag) []string {
+	var out []string
+	for _, fl := range flags {
+		for _, n := range fl.Names() {
+			if len(n) == 1 {
+				out = append(out, "-"+n)
+			} else {
+				out = append(out, "--"+n)
+			}
+		}
+	}
+	return out
+}
+
+func flagValues(cmd *cli.Command, name string) []string {
+	if name != "o" && name != "output" {
+		return nil
+	}
+	fl := lookupFlag(cmd.Flags, name)
+	sf, ok := fl.(*cli.StringFlag)
+	if !ok {
+		return nil
+	}
+	_, list, _ := strings.Cut(sf.Usage, "one of: ")
+	return strings.Split(list, ", ")
+}
+
+func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
+	ctx, cancel := context.WithTimeout(cri.WithTimeout(ctx, completionTimeout), completionTimeout)
+	defer cancel()
+	var out []string
+	switch kind {
+	case argShell:
+		return []string{"bash", "zsh", "fish"}
+	case argConfigKey:
+		return config.Keys()
+	case argContainer:
+		rs, err := f.Runtime()
+		if err != nil {
+			return nil
+		}
+		r, err := rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+		if err != nil {
+			return nil
+		}
+		for _, c := range r.Containers {
+			if !isSandboxContainer(c) {
+				out = append(out, c.GetId(), c.GetMetadata().GetName())
+			}
+		}
+	case argPod:
+		rs, err := f.Runtime()
+		if err != nil {
+			return nil
+		}
+		r, err := rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+		if err != nil {
+			return nil
+		}
+		for _, p := range r.Items {
+			out = append(out, p.GetId(), p.GetMetadata().GetName())
+		}
+	case argImage:
+		is, err := f.Image()
+		if err != nil {
+			return nil
+		}
+		r, err := is.ListImages(ctx, &runtimeapi.ListImagesRequest{})
+		if err != nil {
+			return nil
+		}
+		for _, img := range r.Images {
+			out = append(out, img.GetRepoTags()...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package commands
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/output"
+	"github.com/urfave/cli/v2"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+type inspectOptions struct {
+	containerFilter
+	quiet bool
+	out   outputOptions
+}
+
+func newInspectCommand(f *Factory) *cli.Command {
+	o := &inspectOptions{}
+	flags := append(o.containerFilter.flags(true),
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"})
+	flags = append(flags, o.out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat)...)
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "Display the status of one or more containers",
+		ArgsUsage: "[CONTAINER (ID, ID prefix or name)...]",
+		Description: "With no container given, inspects the containers the filter flags select (all running ones by default).\n" +
+			"A name is narrowed by --namespace and --pod when given.",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			if err := o.out.validate(c); err != nil {
+				return err
+			}
+			if err := o.containerFilter.validate(c); err != nil {
+				return err
+			}
+			return runInspect(c.Context, f, o, c.Args().Slice())
+		},
+	}
+}
+
+func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []string) error {
+	var ids []string
+	errs := make([]error, 0, len(args))
+	if len(args) == 0 {
+		res, err := o.containerFilter.list(ctx, f, false)
+		if err != nil {
+			return err
+		}
+		for _, c := range res.containers {
+			ids = append(ids, c.GetId())
+		}
+	} else {
+		r := &resolver{f: f, namespace: o.namespace, pod: o.pod}
+		for _, a := range args {
+			id, err := r.container(ctx, a)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ids = append(ids, id)
+		}
+	}
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	resps := make([]*runtimeapi.ContainerStatusResponse, len(ids))
+	statusErrs := make([]error, len(ids))
+	fanOut(len(ids), func(i int) {
+		resps[i], statusErrs[i] = rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: ids[i], Verbose: !o.quiet})
+		if cri.IsNotFound(statusErrs[i]) {
+			statusErrs[i] = notFound("container", ids[i], statusErrs[i])
+		}
+	})
+	errs = append(errs, statusErrs...)
+
+	var docs []statusDoc
+	var kv output.KV
+	now := f.Now()
+	for i, r := range resps {
+		if statusErrs[i] != nil {
+			continue
+		}
+		if o.out.format == output.TableFormat {
+			containerStatusTable(&kv, r, now, !o.quiet)
+			continue
+		}
+		doc, err := newStatusDoc(r.GetStatus(), r.GetInfo(), containerTimes(r.GetStatus()))
+		if err != nil {
+			return err
+		}
+		docs = append(docs, doc)
+	}
+	if o.out.format == output.TableFormat {
+		if _, err := kv.WriteTo(f.IO.Out); err != nil {
+			return err
+		}
+	} else if err := writeDocs(f, &o.out, docs); err != nil {
+		return err
+	}
+	return reportAll(f, errs)
+}
+
+// containerTimes replaces the status's nanosecond times with RFC 3339, as
+// the reference's inspect does; startedAt and finishedAt stay the zero time
+// while the container has not started or finished.
+func containerTimes(st *runtimeapi.ContainerStatus) func(map[string]any) {
+	return func(m map[string]any) {
+		created := st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED
+		exited := st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED ||
+			(st.GetState() == runtimeapi.ContainerState_CONTAINER_UNKNOWN && st.GetFinishedAt() > 0)
+		m["createdAt"] = rfc3339(st.GetCreatedAt(), true)
+		m["startedAt"] = rfc3339(st.GetStartedAt(), created)
+		m["finishedAt"] = rfc3339(st.GetFinishedAt(), exited)
+	}
+}
+
+func containerStatusTable(kv *output.KV, r *runtimeapi.ContainerStatusResponse, now time.Time, verbose bool) {
+	st := r.GetStatus()
+	kv.Add("ID", st.GetId())
+	addIf(kv, "Name", st.GetMetadata().GetName())
+	if st.GetMetadata().GetAttempt() != 0 {
+		kv.Add("Attempt", strconv.FormatUint(uint64(st.GetMetadata().GetAttempt()), 10))
+	}
+	kv.Add("State", enumName(st.GetState().String(), int32(st.GetState())))
+	kv.Add("Created", output.Age(now, time.Unix(0, st.GetCreatedAt())))
+	if st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED && st.GetStartedAt() > 0 {
+		kv.Add("Started", output.Age(now, time.Unix(0, st.GetStartedAt())))
+	}
+	if st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
+		if st.GetFinishedAt() > 0 {
+			kv.Add("Finished", output.Age(now, time.Unix(0, st.GetFinishedAt())))
+		}
+		kv.Add("Exit Code", strconv.FormatInt(int64(st.GetExitCode()), 10))
+		addIf(kv, "Reason", st.GetReason())
+		addIf(kv, "Message", st.GetMessage())
+	}
+	addIf(kv, "Image", st.GetImage().GetImage())
+	addIf(kv, "Image Ref", st.GetImageRef())
+	addIf(kv, "Log Path", st.GetLogPath())
+	addMap(kv, "Labels", st.GetLabels())
+	addMap(kv, "Annotations", st.GetAnnotations())
+	if verbose {
+		infoLines(kv, r.GetInfo())
+	}
+	kv.Blank()
+}

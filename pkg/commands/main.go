@@ -1,0 +1,88 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/crictl/crictl/pkg/cri"
+)
+
+// version is stamped at build time with
+// -ldflags "-X github.com/crictl/crictl/pkg/commands.version=v1.2.3";
+// otherwise it comes from the module's build info.
+var version = ""
+
+// Version is crictl's own version.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Main runs crictl with args (args[0] is the program name) and returns the
+// exit code. SIGINT and SIGTERM cancel the running command; a second one
+// ends the process at once.
+func Main(args []string) int {
+	ctx, stop := signalContext()
+	defer stop()
+	// A closed pipe must end the output quietly, not kill the process.
+	signal.Ignore(syscall.SIGPIPE)
+	f := &Factory{
+		IO:               SystemIO(),
+		Now:              time.Now,
+		Getenv:           os.Getenv,
+		DefaultEndpoints: cri.DefaultEndpoints,
+		Version:          Version(),
+	}
+	return Run(ctx, f, args)
+}
+
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		cancel()
+		<-ch
+		os.Exit(130) //nolint:forbidigo // a second Ctrl-C ends a command that does not stop
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// Run runs one command line with the factory's streams and returns the exit
+// code. Tests call it directly.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	out := newOutWriter(f.IO.Out)
+	f.IO.Out = out
+	defer f.Close()
+
+	app := newApp(f)
+	err := app.RunContext(ctx, reorderArgs(app, args))
+
+	errOut := func(msg string) {
+		if msg != "" {
+			fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(msg))
+		}
+	}
+	code := exitCode(errOut, err)
+	if ferr := out.Flush(); ferr != nil {
+		if isBrokenPipe(ferr) {
+			return code
+		}
+		errOut("writing output: " + ferr.Error())
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}

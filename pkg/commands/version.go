@@ -1,0 +1,56 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crictl/crictl/pkg/output"
+	"github.com/urfave/cli/v2"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// criVersion is the CRI API version crictl speaks.
+const criVersion = "v1"
+
+func newVersionCommand(f *Factory) *cli.Command {
+	var out outputOptions
+	return &cli.Command{
+		Name:  "version",
+		Usage: "Display runtime version information",
+		Flags: out.flags(output.TableFormat, output.TableFormat, output.JSON, output.YAML, output.GoTemplate),
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			if err := out.validate(c); err != nil {
+				return err
+			}
+			return runVersion(c.Context, f, &out)
+		},
+	}
+}
+
+func runVersion(ctx context.Context, f *Factory, out *outputOptions) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	r, err := rs.Version(ctx, &runtimeapi.VersionRequest{Version: criVersion})
+	if err != nil {
+		return err
+	}
+	if out.format != output.TableFormat {
+		return out.document(f, map[string]string{
+			"version":           r.Version,
+			"runtimeName":       r.RuntimeName,
+			"runtimeVersion":    r.RuntimeVersion,
+			"runtimeApiVersion": r.RuntimeApiVersion,
+			"crictlVersion":     f.Version,
+		})
+	}
+	// The reference's four lines, "Key:  value" (fmt.Println of two
+	// operands), then crictl's own version.
+	_, err = fmt.Fprintf(f.IO.Out, "Version:  %s\nRuntimeName:  %s\nRuntimeVersion:  %s\nRuntimeApiVersion:  %s\nCrictlVersion:  %s\n",
+		output.Escape(r.Version), output.Escape(r.RuntimeName), output.Escape(r.RuntimeVersion), output.Escape(r.RuntimeApiVersion), f.Version)
+	return err
+}
