@@ -62,12 +62,6 @@ func (o *containerFilter) validate(c *cli.Context) error {
 	return nil
 }
 
-// active reports whether any selecting flag was given.
-func (o *containerFilter) active() bool {
-	return o.id != "" || o.name != "" || o.namespace != "" || o.pod != "" || o.image != "" ||
-		o.state != "" || o.labels.exact != nil || o.labels.selector != "" || o.latest || o.last > 0 || o.all
-}
-
 // containerList is a filtered, sorted container list joined with the pods
 // (and, when asked for, the images) it refers to.
 type containerList struct {

@@ -173,7 +173,7 @@ type wrappedStream struct {
 
 func (w *wrappedStream) RecvMsg(m any) error {
 	err := w.ClientStream.RecvMsg(m)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return w.c.wrap(w.ctx, w.name, 0, err)
 	}
 	return err
