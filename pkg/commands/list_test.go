@@ -84,6 +84,11 @@ func TestPsJoinsPodsAndHidesSandboxes(t *testing.T) {
 	if got := strings.Join(sortedCalls(e.srv.Calls()), " "); got != "ListContainers ListPodSandbox" {
 		t.Errorf("ps made RPCs %q, want ListContainers and ListPodSandbox only", got)
 	}
+	e.srv.ResetCalls()
+	e.ok("ps -o json")
+	if got := strings.Join(e.srv.Calls(), " "); got != "ListContainers" {
+		t.Errorf("ps -o json made RPCs %q, want ListContainers only (the document has no pod names)", got)
+	}
 }
 
 func TestImages(t *testing.T) {

@@ -51,7 +51,9 @@ func newPsCommand(f *Factory) *cli.Command {
 }
 
 func runPs(ctx context.Context, f *Factory, o *psOptions) error {
-	res, err := o.containerFilter.list(ctx, f, o.resolveImage && !o.out.isDocument())
+	// Documents print the runtime's containers as they are: the pods are
+	// needed only to filter by them.
+	res, err := o.list(ctx, f, !o.out.isDocument(), o.resolveImage && !o.out.isDocument())
 	if err != nil {
 		return err
 	}
