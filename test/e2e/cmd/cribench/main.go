@@ -1,0 +1,308 @@
+// Command cribench is `make bench`: it starts a throwaway containerd with the
+// e2e harness, populates it with N kubelet-like pods, and times crictl's
+// read-only commands against the raw-RPC floor (crifloor), then tears the
+// runtime down.
+//
+//	cribench [-pods N] [-rounds R] [-warmup W] [-rss K] [-jobs J] [-only REGEX]
+//	         [-crictl bin/crictl] [-floor bin/crifloor] [-rusage bin/crirusage]
+//
+// Per command, crictl and the floor run alternately (CLI F, F CLI, ...)
+// after W warm-up rounds; wall time is measured from fork to reap. The
+// table gives the medians, the median of the per-round CLI/floor ratios,
+// crictl's median CPU time (its rusage), the median peak RSS of K runs
+// (taken by crirusage: see there why not from this process's children),
+// the output size, the exit code and the RPCs crictl made (its -D lines).
+// The last line is `worst ratio: X (command)`. Progress goes to stderr, the
+// report (markdown) to stdout. See docs/benchmarks.md.
+//
+// It needs what the e2e tests need: root on Debian/Ubuntu. Another runtime
+// on the machine is left alone: the harness claims its own bridge and
+// subnet.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/crictl/crictl/test/e2e/harness"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	defPods := 105
+	if v := os.Getenv("BENCH_PODS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "cribench: BENCH_PODS=%q: want a positive number\n", v)
+			return 2
+		}
+		defPods = n
+	}
+	fs := flag.NewFlagSet("cribench", flag.ContinueOnError)
+	pods := fs.Int("pods", defPods, "pods to create (default: $BENCH_PODS or 105)")
+	rounds := fs.Int("rounds", 30, "measured rounds per command")
+	warmup := fs.Int("warmup", 3, "unmeasured rounds first")
+	rss := fs.Int("rss", 5, "runs per command for the peak RSS median")
+	jobs := fs.Int("jobs", 4, "pods created in parallel")
+	only := fs.String("only", "", "regular expression: run only the commands whose label matches")
+	crictl := fs.String("crictl", "bin/crictl", "crictl binary")
+	floor := fs.String("floor", "bin/crifloor", "floor binary (./test/e2e/cmd/crifloor)")
+	rusage := fs.String("rusage", "bin/crirusage", "rusage helper (./test/e2e/cmd/crirusage)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 || *pods < 1 || *rounds < 1 || *warmup < 0 || *rss < 1 || *jobs < 1 {
+		fs.Usage()
+		return 2
+	}
+	var onlyRE *regexp.Regexp
+	if *only != "" {
+		var err error
+		if onlyRE, err = regexp.Compile(*only); err != nil {
+			fmt.Fprintf(os.Stderr, "cribench: -only: %v\n", err)
+			return 2
+		}
+	}
+	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss}
+	for _, p := range []struct {
+		dst  *string
+		path string
+	}{{&b.crictl, *crictl}, {&b.floor, *floor}, {&b.rusage, *rusage}} {
+		abs, err := filepath.Abs(p.path)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "cribench: %v (make bench builds it)\n", err)
+			return 1
+		}
+		*p.dst = abs
+	}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "cribench: "+format+"\n", args...)
+	}
+	if err := harness.Requirements(); err != nil {
+		logf("cannot start a runtime: %v", err)
+		return 1
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		logf("%v: stopping, then tearing the runtime down (again to abandon it; the next harness start sweeps it)", s)
+		cancel()
+		<-sigs
+		os.Exit(1) //nolint:forbidigo // second signal
+	}()
+
+	// a /24 holds 253 bridge pods; the host-network ones need no address
+	prefix := 24
+	for prefix > 16 && (1<<(32-prefix))-3 < *pods {
+		prefix--
+	}
+	sctx, scancel := context.WithTimeout(ctx, 5*time.Minute)
+	env, err := harness.Start(sctx, harness.Options{SubnetPrefixLen: prefix, Logf: logf})
+	scancel()
+	if err != nil {
+		logf("the runtime did not start: %v", err)
+		return 1
+	}
+	code := 0
+	if err := benchmark(ctx, env, b, *pods, *jobs, onlyRE, os.Stdout, logf); err != nil {
+		logf("%v", err)
+		code = 1
+	}
+	t := time.Now()
+	logf("tearing down %s", env.Dir)
+	if err := env.Close(); err != nil {
+		logf("teardown: %v", err)
+		code = 1
+	} else {
+		logf("torn down in %v", time.Since(t).Round(time.Millisecond))
+	}
+	return code
+}
+
+func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, only *regexp.Regexp, w io.Writer, logf func(string, ...any)) error {
+	t := time.Now()
+	logf("creating %d pods, %d at a time", n, jobs)
+	pods, err := populate(ctx, env, n, jobs, logf)
+	if err != nil {
+		return fmt.Errorf("populate: %w", err)
+	}
+	logf("populated in %v", time.Since(t).Round(time.Millisecond))
+
+	b.endpoint = env.Endpoint
+	b.env = append(os.Environ(), "CRI_CONFIG_FILE=/dev/null")
+	ctr, pod := pods[0].Containers[0].ID, pods[0].ID
+
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ver, err := env.Runtime.Version(lctx, &runtimeapi.VersionRequest{})
+	if err != nil {
+		return err
+	}
+	sb, err := env.Runtime.ListPodSandbox(lctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		return err
+	}
+	cs, err := env.Runtime.ListContainers(lctx, &runtimeapi.ListContainersRequest{})
+	if err != nil {
+		return err
+	}
+	im, err := env.Images.ListImages(lctx, &runtimeapi.ListImagesRequest{})
+	if err != nil {
+		return err
+	}
+	exited := 0
+	for _, c := range cs.GetContainers() {
+		if c.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
+			exited++
+		}
+	}
+	// let the runtime settle after the creation burst
+	time.Sleep(3 * time.Second)
+
+	crictlVersion := "?"
+	if out, err := runOutput(ctx, b.env, b.crictl, "--version"); err == nil {
+		crictlVersion = strings.TrimSpace(out)
+	}
+	size := "?"
+	if fi, err := os.Stat(b.crictl); err == nil {
+		size = fmt.Sprintf("%.1f MiB", float64(fi.Size())/(1<<20))
+	}
+	loadBefore := loadavg()
+	started := time.Now()
+
+	var results []*result
+	for _, c := range commandList(ctr, pod) {
+		if only != nil && !only.MatchString(c.label) {
+			continue
+		}
+		logf("measuring %s", c.label)
+		r, err := b.measure(ctx, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.label, err)
+		}
+		results = append(results, r)
+	}
+	var start *result
+	if only == nil || only.MatchString("--version") {
+		logf("measuring start-up")
+		if start, err = b.startup(ctx); err != nil {
+			return fmt.Errorf("start-up: %w", err)
+		}
+	}
+
+	fmt.Fprintf(w, "## crictl vs the raw-RPC floor: %d pods\n\n", n)
+	fmt.Fprintf(w, "- %s, %s; %d CPUs, Go %s, kernel %s\n", started.UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), runtime.Version(), kernel())
+	fmt.Fprintf(w, "- runtime: %s %s (CRI %s): %d pods, %d containers (%d exited), %d images\n",
+		ver.GetRuntimeName(), ver.GetRuntimeVersion(), ver.GetRuntimeApiVersion(), len(sb.GetItems()), len(cs.GetContainers()), exited, len(im.GetImages()))
+	fmt.Fprintf(w, "- crictl: %s (%s); CTR = %.13s (%s), POD = %.13s (%s/%s)\n", crictlVersion, size, ctr, pods[0].Containers[0].Name, pod, pods[0].Namespace, pods[0].Name)
+	fmt.Fprintf(w, "- %d rounds after %d warm-up, CLI and floor alternating; RSS: median of %d runs\n", b.rounds, b.warmup, b.rss)
+	fmt.Fprintf(w, "- load average (1 5 15 min): %s before, %s after (%v)\n\n", loadBefore, loadavg(), time.Since(started).Round(time.Second))
+	fmt.Fprintln(w, "| command | CLI ms | floor ms | CLI/floor | (min-max) | CLI CPU ms | floor CPU ms | CLI RSS MiB | floor RSS MiB | out bytes | exit | CLI RPCs | floor RPCs |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
+	worst, worstLabel := math.NaN(), ""
+	var unranked []string
+	for _, r := range results {
+		printRow(w, r)
+		switch {
+		case r.cmd.floor == nil:
+		case r.code != 0 || r.floorCode != 0:
+			unranked = append(unranked, fmt.Sprintf("%s (exit %d, floor exit %d)", r.cmd.label, r.code, r.floorCode))
+		case math.IsNaN(worst) || r.ratio > worst:
+			worst, worstLabel = r.ratio, r.cmd.label
+		}
+	}
+	fmt.Fprintln(w)
+	for _, r := range results {
+		if r.stderr != "" {
+			fmt.Fprintf(w, "- `%s` exit %d: %s\n", r.cmd.label, r.code, r.stderr)
+		}
+	}
+	if start != nil {
+		fmt.Fprintf(w, "- start-up: `crictl --version` %.2f ms (CPU %.2f ms, RSS %.1f MiB) vs a static Go binary doing nothing %.2f ms (CPU %.2f ms, RSS %.1f MiB): %.2fx\n",
+			start.cliMs, start.cpuMs, start.rssMiB, start.floorMs, start.floorCPU, start.floorRSS, start.ratio)
+	}
+	if len(unranked) > 0 {
+		fmt.Fprintf(w, "- not ranked: %s\n", strings.Join(unranked, ", "))
+	}
+	fmt.Fprintln(w)
+	if math.IsNaN(worst) {
+		fmt.Fprintln(w, "worst ratio: - (no command with a floor succeeded)")
+	} else {
+		fmt.Fprintf(w, "worst ratio: %.2f (%s)\n", worst, worstLabel)
+	}
+	return nil
+}
+
+func printRow(w io.Writer, r *result) {
+	dash := func(v float64, format string) string {
+		if math.IsNaN(v) {
+			return "-"
+		}
+		return fmt.Sprintf(format, v)
+	}
+	spread := "-"
+	if !math.IsNaN(r.ratio) {
+		spread = fmt.Sprintf("%.2f-%.2f", r.minRatio, r.maxRatio)
+	}
+	floorRPCs := r.floorRPCs
+	if floorRPCs == "" {
+		floorRPCs = "-"
+	}
+	fmt.Fprintf(w, "| `%s` | %.2f | %s | %s | %s | %.2f | %s | %.1f | %s | %d | %d | %s | %s |\n",
+		r.cmd.label, r.cliMs, dash(r.floorMs, "%.2f"), dash(r.ratio, "**%.2f**"), spread,
+		r.cpuMs, dash(r.floorCPU, "%.2f"), r.rssMiB, dash(r.floorRSS, "%.1f"), r.outBytes, r.code, r.rpcs, floorRPCs)
+}
+
+func runOutput(ctx context.Context, env []string, argv ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = env
+	out, err := cmd.Output()
+	return string(out), err
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "?"
+	}
+	return h
+}
+
+func kernel() string {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return "?"
+	}
+	var b strings.Builder
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		b.WriteByte(byte(c))
+	}
+	return b.String()
+}
