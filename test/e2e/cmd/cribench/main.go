@@ -4,6 +4,7 @@
 // runtime down.
 //
 //	cribench [-pods N] [-rounds R] [-warmup W] [-rss K] [-jobs J] [-only REGEX]
+//	         [-wait-load L [-wait-max D]]
 //	         [-crictl bin/crictl] [-floor bin/crifloor] [-rusage bin/crirusage]
 //
 // Per command, crictl and the floor run alternately (CLI F, F CLI, ...)
@@ -17,7 +18,8 @@
 //
 // It needs what the e2e tests need: root on Debian/Ubuntu. Another runtime
 // on the machine is left alone: the harness claims its own bridge and
-// subnet.
+// subnet. On a shared machine, -wait-load 1.5 waits (after populating)
+// until the 1-minute load average is at most 1.5 before measuring.
 package main
 
 import (
@@ -46,21 +48,18 @@ func main() {
 }
 
 func run() int {
-	defPods := 105
+	defPods := "105"
 	if v := os.Getenv("BENCH_PODS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "cribench: BENCH_PODS=%q: want a positive number\n", v)
-			return 2
-		}
-		defPods = n
+		defPods = v
 	}
 	fs := flag.NewFlagSet("cribench", flag.ContinueOnError)
-	pods := fs.Int("pods", defPods, "pods to create (default: $BENCH_PODS or 105)")
+	podsFlag := fs.String("pods", defPods, "pods to create, or several sizes measured in turn on one runtime (105,500)")
 	rounds := fs.Int("rounds", 30, "measured rounds per command")
 	warmup := fs.Int("warmup", 3, "unmeasured rounds first")
 	rss := fs.Int("rss", 5, "runs per command for the peak RSS median")
 	jobs := fs.Int("jobs", 4, "pods created in parallel")
+	waitLoad := fs.Float64("wait-load", 0, "before measuring, wait until the 1-minute load average is at most this (0: do not wait)")
+	waitMax := fs.Duration("wait-max", 20*time.Minute, "longest wait for -wait-load; then measure anyway")
 	only := fs.String("only", "", "regular expression: run only the commands whose label matches")
 	crictl := fs.String("crictl", "bin/crictl", "crictl binary")
 	floor := fs.String("floor", "bin/crifloor", "floor binary (./test/e2e/cmd/crifloor)")
@@ -68,19 +67,23 @@ func run() int {
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
 	}
-	if fs.NArg() != 0 || *pods < 1 || *rounds < 1 || *warmup < 0 || *rss < 1 || *jobs < 1 {
+	if fs.NArg() != 0 || *rounds < 1 || *warmup < 0 || *rss < 1 || *jobs < 1 {
 		fs.Usage()
+		return 2
+	}
+	sizes, err := parseSizes(*podsFlag)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cribench: -pods (or BENCH_PODS) %q: %v\n", *podsFlag, err)
 		return 2
 	}
 	var onlyRE *regexp.Regexp
 	if *only != "" {
-		var err error
 		if onlyRE, err = regexp.Compile(*only); err != nil {
 			fmt.Fprintf(os.Stderr, "cribench: -only: %v\n", err)
 			return 2
 		}
 	}
-	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss}
+	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss, waitLoad: *waitLoad, waitMax: *waitMax}
 	for _, p := range []struct {
 		dst  *string
 		path string
@@ -117,7 +120,7 @@ func run() int {
 
 	// a /24 holds 253 bridge pods; the host-network ones need no address
 	prefix := 24
-	for prefix > 16 && (1<<(32-prefix))-3 < *pods {
+	for prefix > 16 && (1<<(32-prefix))-3 < sizes[len(sizes)-1] {
 		prefix--
 	}
 	sctx, scancel := context.WithTimeout(ctx, 5*time.Minute)
@@ -128,9 +131,16 @@ func run() int {
 		return 1
 	}
 	code := 0
-	if err := benchmark(ctx, env, b, *pods, *jobs, onlyRE, os.Stdout, logf); err != nil {
-		logf("%v", err)
-		code = 1
+	var pods []*harness.Pod
+	for i, n := range sizes {
+		if i > 0 {
+			fmt.Println()
+		}
+		if pods, err = benchmark(ctx, env, b, pods, n, *jobs, onlyRE, os.Stdout, logf); err != nil {
+			logf("%v", err)
+			code = 1
+			break
+		}
 	}
 	t := time.Now()
 	logf("tearing down %s", env.Dir)
@@ -143,12 +153,33 @@ func run() int {
 	return code
 }
 
-func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, only *regexp.Regexp, w io.Writer, logf func(string, ...any)) error {
+// parseSizes reads "105" or "105,500" (ascending, as the runtime only grows).
+func parseSizes(v string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("want positive numbers")
+		}
+		if len(sizes) > 0 && n <= sizes[len(sizes)-1] {
+			return nil, fmt.Errorf("want ascending sizes")
+		}
+		sizes = append(sizes, n)
+	}
+	if len(sizes) == 0 {
+		return nil, fmt.Errorf("no size")
+	}
+	return sizes, nil
+}
+
+// benchmark grows the population to n pods, measures every command and
+// writes the report; it returns the pods for the next size.
+func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.Pod, n, jobs int, only *regexp.Regexp, w io.Writer, logf func(string, ...any)) ([]*harness.Pod, error) {
 	t := time.Now()
-	logf("creating %d pods, %d at a time", n, jobs)
-	pods, err := populate(ctx, env, n, jobs, logf)
+	logf("creating pods %d..%d, %d at a time", len(have), n-1, jobs)
+	pods, err := populate(ctx, env, have, n, jobs, logf)
 	if err != nil {
-		return fmt.Errorf("populate: %w", err)
+		return nil, fmt.Errorf("populate: %w", err)
 	}
 	logf("populated in %v", time.Since(t).Round(time.Millisecond))
 
@@ -160,19 +191,19 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, onl
 	defer cancel()
 	ver, err := env.Runtime.Version(lctx, &runtimeapi.VersionRequest{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sb, err := env.Runtime.ListPodSandbox(lctx, &runtimeapi.ListPodSandboxRequest{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cs, err := env.Runtime.ListContainers(lctx, &runtimeapi.ListContainersRequest{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	im, err := env.Images.ListImages(lctx, &runtimeapi.ListImagesRequest{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exited := 0
 	for _, c := range cs.GetContainers() {
@@ -182,6 +213,11 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, onl
 	}
 	// let the runtime settle after the creation burst
 	time.Sleep(3 * time.Second)
+	if b.waitLoad > 0 {
+		if err := waitForLoad(ctx, b.waitLoad, b.waitMax, logf); err != nil {
+			return nil, err
+		}
+	}
 
 	crictlVersion := "?"
 	if out, err := runOutput(ctx, b.env, b.crictl, "--version"); err == nil {
@@ -202,7 +238,7 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, onl
 		logf("measuring %s", c.label)
 		r, err := b.measure(ctx, c)
 		if err != nil {
-			return fmt.Errorf("%s: %w", c.label, err)
+			return nil, fmt.Errorf("%s: %w", c.label, err)
 		}
 		results = append(results, r)
 	}
@@ -210,7 +246,7 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, onl
 	if only == nil || only.MatchString("--version") {
 		logf("measuring start-up")
 		if start, err = b.startup(ctx); err != nil {
-			return fmt.Errorf("start-up: %w", err)
+			return nil, fmt.Errorf("start-up: %w", err)
 		}
 	}
 
@@ -254,7 +290,43 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, n, jobs int, onl
 	} else {
 		fmt.Fprintf(w, "worst ratio: %.2f (%s)\n", worst, worstLabel)
 	}
-	return nil
+	return pods, nil
+}
+
+// waitForLoad waits until the 1-minute load average is at most max, or for
+// at most d; the load is reported with the results either way.
+func waitForLoad(ctx context.Context, limit float64, d time.Duration, logf func(string, ...any)) error {
+	deadline := time.Now().Add(d)
+	for i := 0; ; i++ {
+		load := load1()
+		if load <= limit {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			logf("load average still %.2f after %v: measuring anyway", load, d)
+			return nil
+		}
+		if i%12 == 0 {
+			logf("load average %.2f > %.2f: waiting (up to %v)", load, limit, time.Until(deadline).Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+func load1() float64 {
+	f := strings.Fields(loadavg())
+	if len(f) == 0 {
+		return math.Inf(1)
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return math.Inf(1)
+	}
+	return v
 }
 
 func printRow(w io.Writer, r *result) {

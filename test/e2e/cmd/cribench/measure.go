@@ -139,6 +139,8 @@ type bench struct {
 	endpoint              string
 	env                   []string
 	rounds, warmup, rss   int
+	waitLoad              float64
+	waitMax               time.Duration
 }
 
 func (b *bench) cliArgv(args []string) []string {

@@ -79,10 +79,12 @@ func planPod(i int) podPlan {
 	return p
 }
 
-// populate creates pods 0..n-1, jobs at a time, and waits until the
-// exiting containers have exited, so every command sees a settled node.
-func populate(ctx context.Context, env *harness.Env, n, jobs int, logf func(string, ...any)) ([]*harness.Pod, error) {
-	pods := make([]*harness.Pod, n)
+// populate grows pods (pods 0..len-1 exist) to pods 0..n-1, jobs at a
+// time, and waits until the exiting containers have exited, so every
+// command sees a settled node.
+func populate(ctx context.Context, env *harness.Env, have []*harness.Pod, n, jobs int, logf func(string, ...any)) ([]*harness.Pod, error) {
+	from := len(have)
+	pods := append(have, make([]*harness.Pod, n-from)...)
 	errs := make([]error, n)
 	next := make(chan int)
 	var (
@@ -99,15 +101,15 @@ func populate(ctx context.Context, env *harness.Env, n, jobs int, logf func(stri
 				pods[i], errs[i] = makePod(ctx, env, planPod(i))
 				mu.Lock()
 				done++
-				if done%50 == 0 || done == n {
-					logf("created %d/%d pods (%.1f/s)", done, n, float64(done)/time.Since(t0).Seconds())
+				if done%50 == 0 || from+done == n {
+					logf("created %d/%d pods (%.1f/s)", from+done, n, float64(done)/time.Since(t0).Seconds())
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 feed:
-	for i := 0; i < n; i++ {
+	for i := from; i < n; i++ {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -124,7 +126,7 @@ feed:
 			return nil, err
 		}
 	}
-	for _, p := range pods {
+	for _, p := range pods[from:] {
 		for _, c := range p.Containers {
 			if c.Name != "migrate" {
 				continue
