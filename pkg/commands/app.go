@@ -179,6 +179,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectpCommand(f),
 		newPodsCommand(f),
 		newPsCommand(f),
+		newPullCommand(f),
 		newVersionCommand(f),
 	}
 }
