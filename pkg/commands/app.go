@@ -171,6 +171,7 @@ func commandList(f *Factory) []*cli.Command {
 		newCompleteCommand(f),
 		newCompletionCommand(f),
 		newConfigCommand(f),
+		newCreateCommand(f),
 		newImageFsInfoCommand(f),
 		newImagesCommand(f),
 		newInfoCommand(f),
@@ -180,6 +181,9 @@ func commandList(f *Factory) []*cli.Command {
 		newPodsCommand(f),
 		newPsCommand(f),
 		newPullCommand(f),
+		newRunCommand(f),
+		newRunpCommand(f),
+		newStartCommand(f),
 		newVersionCommand(f),
 	}
 }

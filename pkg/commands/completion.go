@@ -34,7 +34,13 @@ const (
 var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
 	"config": argConfigKey, "completion": argShell,
+	"start": argContainer, "create": argPod, "pull": argImage,
 }
+
+// firstArgOnly are the commands whose argKinds entry is only their first
+// argument; the shell completes files for the others (create POD
+// CONTAINER-CONFIG POD-CONFIG).
+var firstArgOnly = map[string]bool{"create": true}
 
 var completionScripts = map[string]string{
 	"bash": `# crictl bash completion; load with: source <(crictl completion bash)
@@ -166,8 +172,26 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 	if strings.HasPrefix(cur, "-") {
 		return flagNames(cmd.Flags)
 	}
+	if firstArgOnly[cmd.Name] && countArgs(cmd, rest) > 0 {
+		return nil
+	}
 	f.flags = globals
 	return dynamicArgs(ctx, f, argKinds[cmd.Name])
+}
+
+// countArgs counts the positional arguments among words typed after a
+// command.
+func countArgs(cmd *cli.Command, words []string) int {
+	n := 0
+	for i := 0; i < len(words); i++ {
+		switch {
+		case !isFlagToken(words[i]):
+			n++
+		case takesValue(cmd.Flags, words[i], true) && !strings.Contains(words[i], "="):
+			i++
+		}
+	}
+	return n
 }
 
 func setGlobal(g *config.Flags, flag, value string) {
