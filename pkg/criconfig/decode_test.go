@@ -399,3 +399,28 @@ func checkErr(t *testing.T, err error) {
 		t.Fatalf("error is not one line: %q", err)
 	}
 }
+
+// The examples in docs/examples decode, and docs/config-files.md shows
+// them as they are.
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "config-files.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, load := range map[string]func(string) error{
+		"pod.yaml":       func(p string) error { _, err := LoadPod(p); return err },
+		"container.yaml": func(p string) error { _, err := LoadContainer(p); return err },
+	} {
+		path := filepath.Join("..", "..", "docs", "examples", name)
+		if err := load(path); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "```yaml\n"+string(data)+"```") {
+			t.Errorf("docs/config-files.md does not show docs/examples/%s as it is", name)
+		}
+	}
+}
