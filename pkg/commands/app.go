@@ -167,6 +167,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectCommand(f),
 		newInspectiCommand(f),
 		newInspectpCommand(f),
+		newLogsCommand(f),
 		newPodsCommand(f),
 		newPsCommand(f),
 		newVersionCommand(f),
