@@ -178,6 +178,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectCommand(f),
 		newInspectiCommand(f),
 		newInspectpCommand(f),
+		newLogsCommand(f),
 		newPodsCommand(f),
 		newPsCommand(f),
 		newPullCommand(f),

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,10 +29,10 @@ func (e *env) runIO(o ioOpts, args ...string) result {
 	if o.ctx == nil {
 		o.ctx = context.Background()
 	}
-	var out bytes.Buffer
-	var errOut syncBuffer
+	var out, errOut bytes.Buffer
 	f := &Factory{
-		IO: IOStreams{In: strings.NewReader(o.stdin), Out: &out, ErrOut: &errOut,
+		// The spinner writes stderr from its own goroutine.
+		IO: IOStreams{In: strings.NewReader(o.stdin), Out: &out, ErrOut: &syncBuffer{b: &errOut},
 			InTTY: o.inTTY, ErrTTY: o.errTTY},
 		Now:          func() time.Time { return testNow },
 		Getenv:       func(k string) string { return e.vars[k] },
@@ -49,24 +48,6 @@ func (e *env) runIO(o ioOpts, args ...string) result {
 		e.t.Fatalf("crictl %s: did not return within 30s", strings.Join(args, " "))
 	}
 	return result{}
-}
-
-// syncBuffer lets the spinner goroutine and the command write stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func errorStatus(c codes.Code, msg string) error { return status.Error(c, msg) }
