@@ -237,7 +237,7 @@ func rollbackPod(ctx context.Context, f *Factory, podID string, cause error) err
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w; removing the pod %s that run created failed too: %v (remove it with 'crictl rmp -f %s')", cause, podID, err, podID)
+		return fmt.Errorf("%w; removing the pod %s that run created failed too: %w (remove it with 'crictl rmp -f %s')", cause, podID, err, podID)
 	}
 	return fmt.Errorf("%w (the pod %s that run created was removed)", cause, podID)
 }

@@ -300,7 +300,7 @@ func dockerConfigAuth(path, registry string) (*runtimeapi.AuthConfig, string, er
 		if e.Auth != "" {
 			user, pass, err := decodeAuth(e.Auth)
 			if err != nil {
-				return nil, "", fmt.Errorf("docker config %s: auths.%s.auth %v", path, k, err)
+				return nil, "", fmt.Errorf("docker config %s: auths.%s.auth %w", path, k, err)
 			}
 			a.Username, a.Password = user, pass
 		}
