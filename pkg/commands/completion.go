@@ -152,7 +152,7 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 	done := words[:len(words)-1]
 	// Global flags, then the command.
 	i := 0
-	var globals config.Flags
+	globals := f.flags
 	for i < len(done) && isFlagToken(done[i]) {
 		if takesValue(app.Flags, done[i], true) && !strings.Contains(done[i], "=") {
 			if i+1 < len(done) {

@@ -120,6 +120,10 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 			fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(msg))
 		}
 	}
+	if isBrokenPipe(err) {
+		// The reader went away (crictl ps | head -1): end quietly.
+		return 0
+	}
 	code := exitCode(errOut, err)
 	if ferr := out.Flush(); ferr != nil {
 		if isBrokenPipe(ferr) {
