@@ -25,7 +25,7 @@ type streamOptions struct {
 }
 
 func (o *streamOptions) flags() []cli.Flag {
-	usage := "how to talk to the runtime's streaming server: spdy or websocket (containerd 1.6 speaks spdy only)"
+	usage := "how to talk to the runtime's streaming server: spdy, or websocket (v5.channel.k8s.io, else v4)"
 	if o.onlySPDY {
 		usage = "how to talk to the runtime's streaming server: spdy (the CRI streaming servers forward ports over spdy only)"
 	}
@@ -107,7 +107,7 @@ func (o *streamOptions) target(f *Factory, rawURL string) (*stream.Target, error
 func (o *streamOptions) streamError(err error) error {
 	var ue *stream.UpgradeError
 	if errors.As(err, &ue) && ue.StatusCode == http.StatusForbidden && o.transport == string(stream.WebSocket) {
-		return fmt.Errorf("%w (the runtime's streaming server refused WebSocket; containerd 1.6 speaks spdy only: use --transport spdy)", err)
+		return fmt.Errorf("%w (the runtime's streaming server refused the WebSocket protocols v5.channel.k8s.io and v4.channel.k8s.io: use --transport spdy)", err)
 	}
 	return err
 }

@@ -74,7 +74,7 @@ type Target struct {
 
 func (t *Target) debugf(format string, args ...any) {
 	if t.Debug != nil {
-		fmt.Fprintf(t.Debug, "crictl: stream: "+format+"\n", args...)
+		fmt.Fprintf(t.Debug, "debug: stream: "+format+"\n", args...)
 	}
 }
 
