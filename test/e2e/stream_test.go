@@ -356,3 +356,28 @@ func TestPortForwardRealRuntime(t *testing.T) {
 		t.Errorf("exit %d after Ctrl-C; stderr %q", code, errOut.String())
 	}
 }
+
+// TestExecInterruptRealRuntime: the first SIGINT ends a session blocked in
+// the stream at once (the reference ignored it).
+func TestExecInterruptRealRuntime(t *testing.T) {
+	env := needCommand(t, "exec")
+	p := streamFixture(t, env)
+	cmd := exec.Command(crictlPath, "-r", env.Endpoint, "exec", p.shell.ID, "sleep", "60")
+	cmd.Env = crictlEnv()
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	_ = cmd.Process.Signal(os.Interrupt)
+	code := exitCodeOf(t, cmd)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the first SIGINT took %v to end the session", d)
+	}
+	if code != 1 || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
