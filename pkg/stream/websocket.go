@@ -80,6 +80,12 @@ func websocketSession(ctx context.Context, t *Target, sio IO) error {
 	stdoutR, stdoutW := io.Pipe()
 	stderrR, stderrW := io.Pipe()
 	statusR, statusW := io.Pipe()
+	defer func() {
+		// Unblock the reader goroutine if a channel was left unread.
+		_ = stdoutR.Close()
+		_ = stderrR.Close()
+		_ = statusR.Close()
+	}()
 	ch := channels{
 		stdout: stdoutR,
 		status: statusR,
