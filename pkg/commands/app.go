@@ -169,6 +169,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectCommand(f),
 		newInspectiCommand(f),
 		newInspectpCommand(f),
+		newLogsCommand(f),
 		newPodsCommand(f),
 		newPortForwardCommand(f),
 		newPsCommand(f),

@@ -32,7 +32,7 @@ const (
 
 // argKinds maps commands to the kind of their positional arguments.
 var argKinds = map[string]argKind{
-	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
+	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
 	"exec": argContainer, "attach": argContainer, "port-forward": argPod,
 	"config": argConfigKey, "completion": argShell,
 }

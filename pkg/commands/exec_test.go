@@ -55,17 +55,17 @@ func TestExecSync(t *testing.T) {
 func TestExecSyncDeadline(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.node()
-	e.srv.Inject("ExecSync", crifake.Fault{Delay: 700 * time.Millisecond})
+	n := e.node()
+	e.srv.Inject("ExecSync", crifake.Fault{Delay: 800 * time.Millisecond})
 	// The call gets the global --timeout plus the exec --timeout.
-	if r := e.run("--timeout 300ms exec -s --timeout 1 nginx x"); r.code != 0 {
-		t.Errorf("ExecSync within 300ms+1s failed: %+v", r)
+	if r := e.run("--timeout 500ms exec -s --timeout 2 " + n.webC.Id + " x"); r.code != 0 {
+		t.Errorf("ExecSync within 500ms+2s failed: %+v", r)
 	}
 	e.srv.ClearFaults()
-	e.srv.Inject("ExecSync", crifake.Fault{Delay: 3 * time.Second})
+	e.srv.Inject("ExecSync", crifake.Fault{Delay: 10 * time.Second})
 	start := time.Now()
-	oneError(t, e.run("--timeout 300ms exec -s --timeout 1 nginx x"), "ExecSync", "did not answer within 1.3s")
-	if d := time.Since(start); d > 2500*time.Millisecond {
+	oneError(t, e.run("--timeout 500ms exec -s --timeout 1 "+n.webC.Id+" x"), "ExecSync", "did not answer within 1.5s")
+	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
 	}
 }
@@ -263,7 +263,9 @@ func TestExecParallelBounded(t *testing.T) {
 	}
 	run := func(args ...string) (max int, out string) {
 		r := e.start(strings.NewReader(""), false, args...)
-		seen := 0
+		// Two sessions hold at once before any is let go: the bound is
+		// reached, deterministically.
+		waitUntil(t, "two sessions in flight", func() bool { now, _ := ss.InFlight(); return now == 2 })
 		for {
 			select {
 			case code := <-r.done:
@@ -275,11 +277,6 @@ func TestExecParallelBounded(t *testing.T) {
 			default:
 			}
 			if now, _ := ss.InFlight(); now > 0 {
-				// Let any further session start before releasing.
-				time.Sleep(50 * time.Millisecond)
-				if now, _ := ss.InFlight(); now > seen {
-					seen = now
-				}
 				ss.Release()
 			}
 			time.Sleep(2 * time.Millisecond)

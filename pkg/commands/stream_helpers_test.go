@@ -24,19 +24,19 @@ func streamEnv(t *testing.T) (*env, *node, *streamfake.Server) {
 	return e, n, ss
 }
 
-// syncBuffer is a buffer a running command writes while the test reads.
-type syncBuffer struct {
+// lockedBuffer is a buffer a running command writes while the test reads.
+type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *lockedBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *lockedBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -44,7 +44,7 @@ func (s *syncBuffer) String() string {
 
 // running is a command started in the background.
 type running struct {
-	out, errOut *syncBuffer
+	out, errOut *lockedBuffer
 	done        chan int
 	cancel      context.CancelFunc
 }
@@ -54,7 +54,7 @@ type running struct {
 func (e *env) start(in io.Reader, inTTY bool, args ...string) *running {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{out: &syncBuffer{}, errOut: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
+	r := &running{out: &lockedBuffer{}, errOut: &lockedBuffer{}, done: make(chan int, 1), cancel: cancel}
 	f := &Factory{
 		IO:      IOStreams{In: in, Out: r.out, ErrOut: r.errOut, InTTY: inTTY},
 		Now:     testNowFunc,

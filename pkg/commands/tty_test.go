@@ -135,7 +135,7 @@ func TestExecTTYRestoredOnCancelAndPanic(t *testing.T) {
 	}
 
 	f := &Factory{
-		IO:      IOStreams{In: tty, Out: panicWriter{done: new(atomic.Bool)}, ErrOut: &syncBuffer{}, InTTY: true},
+		IO:      IOStreams{In: tty, Out: panicWriter{done: new(atomic.Bool)}, ErrOut: &lockedBuffer{}, InTTY: true},
 		Now:     testNowFunc,
 		Getenv:  func(k string) string { return e.vars[k] },
 		Version: "v0.0.0-test",
@@ -146,8 +146,8 @@ func TestExecTTYRestoredOnCancelAndPanic(t *testing.T) {
 	}()
 	select {
 	case code := <-done:
-		if code != 1 || !strings.Contains(f.IO.ErrOut.(*syncBuffer).String(), "panic: boom") {
-			t.Errorf("exit %d, stderr %q", code, f.IO.ErrOut.(*syncBuffer).String())
+		if code != 1 || !strings.Contains(f.IO.ErrOut.(*lockedBuffer).String(), "panic: boom") {
+			t.Errorf("exit %d, stderr %q", code, f.IO.ErrOut.(*lockedBuffer).String())
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a panic while copying did not end the session")
