@@ -158,9 +158,11 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 // commandList is every command, each built fresh.
 func commandList(f *Factory) []*cli.Command {
 	return []*cli.Command{
+		newAttachCommand(f),
 		newCompleteCommand(f),
 		newCompletionCommand(f),
 		newConfigCommand(f),
+		newExecCommand(f),
 		newImageFsInfoCommand(f),
 		newImagesCommand(f),
 		newInfoCommand(f),
@@ -169,6 +171,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectpCommand(f),
 		newLogsCommand(f),
 		newPodsCommand(f),
+		newPortForwardCommand(f),
 		newPsCommand(f),
 		newVersionCommand(f),
 	}

@@ -25,6 +25,8 @@ type Factory struct {
 	// Version is crictl's own version.
 	Version string
 
+	exitHooks *exitHooks
+
 	flags     config.Flags
 	cfg       *config.Config
 	cfgErr    error
