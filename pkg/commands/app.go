@@ -168,10 +168,12 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 // commandList is every command, each built fresh.
 func commandList(f *Factory) []*cli.Command {
 	return []*cli.Command{
+		newAttachCommand(f),
 		newCompleteCommand(f),
 		newCompletionCommand(f),
 		newConfigCommand(f),
 		newCreateCommand(f),
+		newExecCommand(f),
 		newImageFsInfoCommand(f),
 		newImagesCommand(f),
 		newInfoCommand(f),
@@ -180,6 +182,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectpCommand(f),
 		newLogsCommand(f),
 		newPodsCommand(f),
+		newPortForwardCommand(f),
 		newPsCommand(f),
 		newPullCommand(f),
 		newRunCommand(f),

@@ -28,6 +28,8 @@ type Factory struct {
 	// reads the terminal on stdin.
 	ReadPassword func(ctx context.Context) ([]byte, error)
 
+	exitHooks *exitHooks
+
 	flags     config.Flags
 	cfg       *config.Config
 	cfgErr    error
