@@ -35,11 +35,12 @@ var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
 	"exec": argContainer, "attach": argContainer, "port-forward": argPod,
 	"config": argConfigKey, "completion": argShell,
+	"start": argContainer, "create": argPod, "pull": argImage,
 }
 
 // singleObjectArg names the commands whose first argument alone is an
-// object (the rest is a command or ports).
-var singleObjectArg = map[string]bool{"exec": true, "attach": true, "port-forward": true}
+// object (the rest is a command, ports, or create's config files).
+var singleObjectArg = map[string]bool{"exec": true, "attach": true, "port-forward": true, "create": true}
 
 // countPositional counts the arguments in words that are neither flags nor
 // flag values.
@@ -192,7 +193,8 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 		return flagNames(cmd.Flags)
 	}
 	if singleObjectArg[cmd.Name] && countPositional(cmd, rest) > 0 {
-		// exec's command, port-forward's ports: nothing to offer.
+		// exec's command, port-forward's ports: nothing to offer; create's
+		// config files: the shell completes file names.
 		return nil
 	}
 	f.flags = globals
