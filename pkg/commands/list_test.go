@@ -222,3 +222,21 @@ func sortedCalls(calls []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+func TestTableIDsStayUnique(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, last := range []string{"1", "2"} {
+		p := crifake.KubeletPod("p"+last, "default", 0, ago(time.Hour), true)
+		p.Id = strings.Repeat("a", 20) + strings.Repeat("0", 43) + last
+		e.srv.AddPod(p)
+	}
+	out := e.ok("pods -q")
+	ids := strings.Fields(out)
+	table := e.ok("pods --no-headers")
+	for _, id := range ids {
+		if !strings.Contains(table, id) {
+			t.Errorf("pods shows colliding IDs shortened to one value:\n%s", table)
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The read-only inventory commands against the real containerd, beyond
@@ -108,5 +111,39 @@ CRI_CONFIG_FILE=/dev/null "$1" -r "$2" ps -a >/dev/full; echo "full=$?"`
 	}
 	if !strings.Contains(s, "full=1") || !strings.Contains(s, "no space left on device") {
 		t.Errorf("crictl ps >/dev/full: %q, want exit 1 and the error", s)
+	}
+}
+
+// TestPermissionDenied runs crictl as nobody against the root-only socket.
+func TestPermissionDenied(t *testing.T) {
+	env := needCommand(t, "pods")
+	// nobody must be able to run the binary: copy it out of the 0700 build dir.
+	dir, err := os.MkdirTemp("", "crictl-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "crictl")
+	data, err := os.ReadFile(crictlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil || os.Chmod(dir, 0o755) != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-r", env.Endpoint, "pods")
+	cmd.Env = crictlEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("crictl as nobody: %v %s", err, out)
+	}
+	if !strings.Contains(string(out), "permission denied") || strings.Count(string(out), "\n") != 1 {
+		t.Errorf("crictl as nobody: %q, want one line saying permission denied", out)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("permission denied took %v: it must not be retried", d)
 	}
 }
