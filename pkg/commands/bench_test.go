@@ -17,6 +17,7 @@ package commands
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -145,11 +146,12 @@ func floorContainers(ctx context.Context, rt runtimeapi.RuntimeServiceClient, _ 
 	return err
 }
 
+// floorPs makes the two lists concurrently, as crictl does.
 func floorPs(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im runtimeapi.ImageServiceClient, n *benchNode) error {
-	if err := floorContainers(ctx, rt, im, n); err != nil {
-		return err
-	}
-	return floorPods(ctx, rt, im, n)
+	pErr := make(chan error, 1)
+	go func() { pErr <- floorPods(ctx, rt, im, n) }()
+	cErr := floorContainers(ctx, rt, im, n)
+	return errors.Join(cErr, <-pErr)
 }
 
 func floorImages(ctx context.Context, _ runtimeapi.RuntimeServiceClient, im runtimeapi.ImageServiceClient, _ *benchNode) error {
