@@ -4,7 +4,7 @@
 // runtime down.
 //
 //	cribench [-pods N] [-rounds R] [-warmup W] [-rss K] [-jobs J] [-only REGEX]
-//	         [-wait-load L [-wait-max D]]
+//	         [-wait-idle P [-wait-max D]]
 //	         [-crictl bin/crictl] [-floor bin/crifloor] [-rusage bin/crirusage]
 //
 // Per command, crictl and the floor run alternately (CLI F, F CLI, ...)
@@ -18,8 +18,8 @@
 //
 // It needs what the e2e tests need: root on Debian/Ubuntu. Another runtime
 // on the machine is left alone: the harness claims its own bridge and
-// subnet. On a shared machine, -wait-load 1.5 waits (after populating)
-// until the 1-minute load average is at most 1.5 before measuring.
+// subnet. On a shared machine, -wait-idle 85 waits (after populating)
+// until the CPUs were at least 85% idle over 5 seconds before measuring.
 package main
 
 import (
@@ -58,8 +58,8 @@ func run() int {
 	warmup := fs.Int("warmup", 3, "unmeasured rounds first")
 	rss := fs.Int("rss", 5, "runs per command for the peak RSS median")
 	jobs := fs.Int("jobs", 4, "pods created in parallel")
-	waitLoad := fs.Float64("wait-load", 0, "before measuring, wait until the 1-minute load average is at most this (0: do not wait)")
-	waitMax := fs.Duration("wait-max", 20*time.Minute, "longest wait for -wait-load; then measure anyway")
+	waitIdle := fs.Float64("wait-idle", 0, "before measuring, wait until the CPUs were at least this many percent idle over 5s (0: do not wait)")
+	waitMax := fs.Duration("wait-max", 20*time.Minute, "longest wait for -wait-idle; then measure anyway")
 	only := fs.String("only", "", "regular expression: run only the commands whose label matches")
 	crictl := fs.String("crictl", "bin/crictl", "crictl binary")
 	floor := fs.String("floor", "bin/crifloor", "floor binary (./test/e2e/cmd/crifloor)")
@@ -83,7 +83,7 @@ func run() int {
 			return 2
 		}
 	}
-	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss, waitLoad: *waitLoad, waitMax: *waitMax}
+	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss, waitIdle: *waitIdle, waitMax: *waitMax}
 	for _, p := range []struct {
 		dst  *string
 		path string
@@ -212,11 +212,15 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		}
 	}
 	// let the runtime settle after the creation burst
-	time.Sleep(3 * time.Second)
-	if b.waitLoad > 0 {
-		if err := waitForLoad(ctx, b.waitLoad, b.waitMax, logf); err != nil {
+	time.Sleep(2 * time.Second)
+	if b.waitIdle > 0 {
+		if err := waitForIdle(ctx, b.waitIdle, b.waitMax, logf); err != nil {
 			return nil, err
 		}
+	}
+	idle, err := idleOver(ctx, 3*time.Second)
+	if err != nil {
+		return nil, err
 	}
 
 	crictlVersion := "?"
@@ -256,7 +260,7 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		ver.GetRuntimeName(), ver.GetRuntimeVersion(), ver.GetRuntimeApiVersion(), len(sb.GetItems()), len(cs.GetContainers()), exited, len(im.GetImages()))
 	fmt.Fprintf(w, "- crictl: %s (%s); CTR = %.13s (%s), POD = %.13s (%s/%s)\n", crictlVersion, size, ctr, pods[0].Containers[0].Name, pod, pods[0].Namespace, pods[0].Name)
 	fmt.Fprintf(w, "- %d rounds after %d warm-up, CLI and floor alternating; RSS: median of %d runs\n", b.rounds, b.warmup, b.rss)
-	fmt.Fprintf(w, "- load average (1 5 15 min): %s before, %s after (%v)\n\n", loadBefore, loadavg(), time.Since(started).Round(time.Second))
+	fmt.Fprintf(w, "- load average (1 5 15 min): %s before, %s after (%v); CPUs %.0f%% idle in the 3 s before\n\n", loadBefore, loadavg(), time.Since(started).Round(time.Second), idle)
 	fmt.Fprintln(w, "| command | CLI ms | floor ms | CLI/floor | (min-max) | CLI CPU ms | floor CPU ms | CLI RSS MiB | floor RSS MiB | out bytes | exit | CLI RPCs | floor RPCs |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
 	worst, worstLabel := math.NaN(), ""
@@ -293,40 +297,77 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 	return pods, nil
 }
 
-// waitForLoad waits until the 1-minute load average is at most max, or for
-// at most d; the load is reported with the results either way.
-func waitForLoad(ctx context.Context, limit float64, d time.Duration, logf func(string, ...any)) error {
+// waitForIdle waits until the CPUs were at least pct% idle over 5 seconds,
+// or for at most d. The 1-minute load average is no good for this: with
+// hundreds of pods, each waking once a second to log a line, it stays
+// above 1 on an otherwise idle machine.
+func waitForIdle(ctx context.Context, pct float64, d time.Duration, logf func(string, ...any)) error {
 	deadline := time.Now().Add(d)
 	for i := 0; ; i++ {
-		load := load1()
-		if load <= limit {
+		idle, err := idleOver(ctx, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		if idle >= pct {
+			logf("CPUs %.0f%% idle: measuring", idle)
 			return nil
 		}
 		if time.Now().After(deadline) {
-			logf("load average still %.2f after %v: measuring anyway", load, d)
+			logf("CPUs still only %.0f%% idle after %v: measuring anyway", idle, d)
 			return nil
 		}
 		if i%12 == 0 {
-			logf("load average %.2f > %.2f: waiting (up to %v)", load, limit, time.Until(deadline).Round(time.Second))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Second):
+			logf("CPUs %.0f%% idle < %.0f%% (load average %s): waiting (up to %v)", idle, pct, loadavg(), time.Until(deadline).Round(time.Second))
 		}
 	}
 }
 
-func load1() float64 {
-	f := strings.Fields(loadavg())
-	if len(f) == 0 {
-		return math.Inf(1)
-	}
-	v, err := strconv.ParseFloat(f[0], 64)
+// idleOver is the percentage of CPU time spent idle over d (/proc/stat).
+func idleOver(ctx context.Context, d time.Duration) (float64, error) {
+	idle0, total0, err := cpuTimes()
 	if err != nil {
-		return math.Inf(1)
+		return 0, err
 	}
-	return v
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(d):
+	}
+	idle1, total1, err := cpuTimes()
+	if err != nil {
+		return 0, err
+	}
+	if total1 <= total0 {
+		return 100, nil
+	}
+	return 100 * float64(idle1-idle0) / float64(total1-total0), nil
+}
+
+// cpuTimes reads the idle (idle + iowait) and total jiffies of all CPUs.
+func cpuTimes() (idle, total uint64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	for i, v := range f[1:] {
+		if i >= 8 { // guest times are already counted in user and nice
+			break
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		total += n
+		if i == 3 || i == 4 {
+			idle += n
+		}
+	}
+	return idle, total, nil
 }
 
 func printRow(w io.Writer, r *result) {

@@ -139,7 +139,7 @@ type bench struct {
 	endpoint              string
 	env                   []string
 	rounds, warmup, rss   int
-	waitLoad              float64
+	waitIdle              float64
 	waitMax               time.Duration
 }
 
