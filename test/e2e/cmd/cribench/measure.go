@@ -46,7 +46,6 @@ func commandList(ctr, pod string) []benchCmd {
 // sample is one measured run.
 type sample struct {
 	wall, cpu time.Duration
-	rssKiB    int64
 	code      int
 }
 
