@@ -169,6 +169,10 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectpCommand(f),
 		newPodsCommand(f),
 		newPsCommand(f),
+		newRmCommand(f),
+		newRmpCommand(f),
+		newStopCommand(f),
+		newStoppCommand(f),
 		newVersionCommand(f),
 	}
 }

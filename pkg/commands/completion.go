@@ -33,6 +33,8 @@ const (
 // argKinds maps commands to the kind of their positional arguments.
 var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
+	"stop": argContainer, "rm": argContainer,
+	"stopp": argPod, "rmp": argPod,
 	"config": argConfigKey, "completion": argShell,
 }
 
