@@ -170,6 +170,7 @@ func commandList(f *Factory) []*cli.Command {
 		newPodsCommand(f),
 		newPsCommand(f),
 		newRmCommand(f),
+		newRmiCommand(f),
 		newRmpCommand(f),
 		newStopCommand(f),
 		newStoppCommand(f),

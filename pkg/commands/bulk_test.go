@@ -57,6 +57,13 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 		{[]string{"stop", "-t", "soon", "x"}, "soon"},
 		{[]string{"stopp"}, "give at least one pod, or --all"},
 		{[]string{"stopp", "-a", "x"}, "not both"},
+		{[]string{"rmi"}, "give at least one image, or --all, or --prune"},
+		{[]string{"rmi", "-a", "busybox"}, "not both"},
+		{[]string{"rmi", "--prune", "busybox"}, "not both"},
+		{[]string{"rmi", "-q", "busybox"}, "not both"},
+		{[]string{"rmi", "-a", "--prune"}, "--all or --prune, not both"},
+		{[]string{"rmi", ""}, "not an image reference"},
+		{[]string{"rmi", "bad ref"}, "not an image reference"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -179,6 +186,11 @@ func (g *gate) StopContainer(ctx context.Context, r *runtimeapi.StopContainerReq
 	return g.Server.StopContainer(ctx, r)
 }
 
+func (g *gate) RemoveImage(ctx context.Context, r *runtimeapi.RemoveImageRequest) (*runtimeapi.RemoveImageResponse, error) {
+	defer g.hold("RemoveImage")()
+	return g.Server.RemoveImage(ctx, r)
+}
+
 // TestBulkConcurrencyIsBounded checks that every bulk command keeps
 // exactly bulkParallel calls in flight, never more, on 30 objects.
 func TestBulkConcurrencyIsBounded(t *testing.T) {
@@ -193,6 +205,8 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 		{"stopp -a", "StopPodSandbox", seedPods},
 		{"rm -a -f -k", "RemoveContainer", func(s *crifake.Server) []string { return seedContainers(s, running) }},
 		{"stop -a", "StopContainer", func(s *crifake.Server) []string { return seedContainers(s, running) }},
+		{"rmi -a", "RemoveImage", seedImages},
+		{"rmi --prune", "RemoveImage", seedImages},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
 			t.Parallel()
@@ -234,6 +248,13 @@ func seedContainers(s *crifake.Server, state runtimeapi.ContainerState) []string
 		ids = append(ids, s.AddContainer(c, crifake.WithResources(&runtimeapi.ContainerResources{Linux: &runtimeapi.LinuxContainerResources{CpuShares: 1}})))
 	}
 	return ids
+}
+
+func seedImages(s *crifake.Server) []string {
+	for i := range 30 {
+		s.AddImage(crifake.KubeletImage("example.com/img:"+strings.Repeat("v", i+1), 1000))
+	}
+	return nil
 }
 
 // TestBulkInterruptStopsStarting cancels a bulk command while its calls

@@ -34,7 +34,7 @@ const (
 var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
 	"stop": argContainer, "rm": argContainer,
-	"stopp": argPod, "rmp": argPod,
+	"stopp": argPod, "rmp": argPod, "rmi": argImage,
 	"config": argConfigKey, "completion": argShell,
 }
 
