@@ -174,6 +174,7 @@ func commandList(f *Factory) []*cli.Command {
 		newRmpCommand(f),
 		newStopCommand(f),
 		newStoppCommand(f),
+		newUpdateCommand(f),
 		newVersionCommand(f),
 	}
 }

@@ -64,6 +64,16 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 		{[]string{"rmi", "-a", "--prune"}, "--all or --prune, not both"},
 		{[]string{"rmi", ""}, "not an image reference"},
 		{[]string{"rmi", "bad ref"}, "not an image reference"},
+		{[]string{"update", "--memory", "1G"}, "give at least one container"},
+		{[]string{"update", "x"}, "give at least one resource to change"},
+		{[]string{"update", "--memory", "lots", "x"}, `--memory "lots"`},
+		{[]string{"update", "--memory", "-5", "x"}, "--memory"},
+		{[]string{"update", "--oom-score-adj", "high", "x"}, "high"},
+		{[]string{"update", "--oom-score-adj", "2000", "x"}, "--oom-score-adj 2000: out of range"},
+		{[]string{"update", "--cpu-quota", "-2", "x"}, "--cpu-quota -2"},
+		{[]string{"update", "--cpu-share", "-2", "x"}, "--cpu-share -2"},
+		{[]string{"update", "--cpu-maximum", "10001", "x"}, "--cpu-maximum 10001"},
+		{[]string{"update", "--cpuset-cpus", "all", "x"}, `--cpuset-cpus "all"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -186,6 +196,11 @@ func (g *gate) StopContainer(ctx context.Context, r *runtimeapi.StopContainerReq
 	return g.Server.StopContainer(ctx, r)
 }
 
+func (g *gate) UpdateContainerResources(ctx context.Context, r *runtimeapi.UpdateContainerResourcesRequest) (*runtimeapi.UpdateContainerResourcesResponse, error) {
+	defer g.hold("UpdateContainerResources")()
+	return g.Server.UpdateContainerResources(ctx, r)
+}
+
 func (g *gate) RemoveImage(ctx context.Context, r *runtimeapi.RemoveImageRequest) (*runtimeapi.RemoveImageResponse, error) {
 	defer g.hold("RemoveImage")()
 	return g.Server.RemoveImage(ctx, r)
@@ -205,6 +220,7 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 		{"stopp -a", "StopPodSandbox", seedPods},
 		{"rm -a -f -k", "RemoveContainer", func(s *crifake.Server) []string { return seedContainers(s, running) }},
 		{"stop -a", "StopContainer", func(s *crifake.Server) []string { return seedContainers(s, running) }},
+		{"update --cpu-share 2", "UpdateContainerResources", func(s *crifake.Server) []string { return seedContainers(s, running) }},
 		{"rmi -a", "RemoveImage", seedImages},
 		{"rmi --prune", "RemoveImage", seedImages},
 	} {
@@ -214,8 +230,11 @@ func TestBulkConcurrencyIsBounded(t *testing.T) {
 			args := tc.seed(e.srv)
 			g, ep := startGate(t, e.srv, tc.method, n)
 			e.vars["CONTAINER_RUNTIME_ENDPOINT"] = ep
-			_ = args
-			r := e.run(tc.cmd)
+			cmd := tc.cmd
+			if strings.HasPrefix(cmd, "update") {
+				cmd += " " + strings.Join(args, " ")
+			}
+			r := e.run(cmd)
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 			}

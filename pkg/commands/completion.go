@@ -33,7 +33,7 @@ const (
 // argKinds maps commands to the kind of their positional arguments.
 var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
-	"stop": argContainer, "rm": argContainer,
+	"stop": argContainer, "rm": argContainer, "update": argContainer,
 	"stopp": argPod, "rmp": argPod, "rmi": argImage,
 	"config": argConfigKey, "completion": argShell,
 }
