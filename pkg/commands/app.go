@@ -110,7 +110,7 @@ func hideHelpCommands(cmd *cli.Command) {
 }
 
 func commandPath(c *cli.Context) string {
-	if c.Command == nil || c.Command.Name == "" {
+	if c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name {
 		return ""
 	}
 	return c.Command.FullName()
@@ -167,6 +167,7 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectCommand(f),
 		newInspectiCommand(f),
 		newInspectpCommand(f),
+		newLogsCommand(f),
 		newPodsCommand(f),
 		newPsCommand(f),
 		newRmCommand(f),

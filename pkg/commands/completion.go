@@ -32,7 +32,7 @@ const (
 
 // argKinds maps commands to the kind of their positional arguments.
 var argKinds = map[string]argKind{
-	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage,
+	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
 	"stop": argContainer, "rm": argContainer, "update": argContainer,
 	"stopp": argPod, "rmp": argPod, "rmi": argImage,
 	"config": argConfigKey, "completion": argShell,
@@ -129,7 +129,7 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 	done := words[:len(words)-1]
 	// Global flags, then the command.
 	i := 0
-	var globals config.Flags
+	globals := f.flags
 	for i < len(done) && isFlagToken(done[i]) {
 		if takesValue(app.Flags, done[i], true) && !strings.Contains(done[i], "=") {
 			if i+1 < len(done) {

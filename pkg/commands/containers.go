@@ -62,12 +62,6 @@ func (o *containerFilter) validate(c *cli.Context) error {
 	return nil
 }
 
-// active reports whether any selecting flag was given.
-func (o *containerFilter) active() bool {
-	return o.id != "" || o.name != "" || o.namespace != "" || o.pod != "" || o.image != "" ||
-		o.state != "" || o.labels.exact != nil || o.labels.selector != "" || o.latest || o.last > 0 || o.all
-}
-
 // containerList is a filtered, sorted container list joined with the pods
 // (and, when asked for, the images) it refers to.
 type containerList struct {
@@ -78,9 +72,10 @@ type containerList struct {
 	errs []error
 }
 
-// list makes ListContainers and ListPodSandbox (and ListImages when the
-// images are needed) concurrently, joins and filters.
-func (o *containerFilter) list(ctx context.Context, f *Factory, needImages bool) (*containerList, error) {
+// list makes ListContainers and, concurrently, ListPodSandbox when the
+// pods are needed (to show or filter by them) and ListImages when the
+// images are; then it joins and filters.
+func (o *containerFilter) list(ctx context.Context, f *Factory, needPods, needImages bool) (*containerList, error) {
 	rs, err := f.Runtime()
 	if err != nil {
 		return nil, err
@@ -96,6 +91,7 @@ func (o *containerFilter) list(ctx context.Context, f *Factory, needImages bool)
 		filter.PodSandboxId = o.pod
 	}
 	needImages = needImages || o.image != ""
+	needPods = needPods || o.namespace != "" || (o.pod != "" && !isFullID(o.pod))
 	var is runtimeapi.ImageServiceClient
 	if needImages {
 		if is, err = f.Image(); err != nil {
@@ -110,11 +106,13 @@ func (o *containerFilter) list(ctx context.Context, f *Factory, needImages bool)
 		ir                 *runtimeapi.ListImagesResponse
 		cErr, pErr, imgErr error
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		pr, pErr = rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
-	}()
+	if needPods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr, pErr = rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+		}()
+	}
 	if needImages {
 		wg.Add(1)
 		go func() {
@@ -131,7 +129,7 @@ func (o *containerFilter) list(ctx context.Context, f *Factory, needImages bool)
 	res := &containerList{pods: podIndex{}}
 	if pErr != nil {
 		res.errs = append(res.errs, pErr)
-	} else {
+	} else if pr != nil {
 		res.pods = indexPods(pr.Items)
 	}
 	if needImages {

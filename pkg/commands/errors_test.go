@@ -198,3 +198,10 @@ func TestUsageErrors(t *testing.T) {
 	}
 	oneError(t, e.runArgs("inspect", " "), "empty container ID or name")
 }
+
+func TestInvalidUTF8Reply(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.srv.AddPod(crifake.KubeletPod("bad"+crifake.BadUTF8, "default", 0, ago(time.Hour), true))
+	oneError(t, e.run("pods"), "ListPodSandbox", "invalid UTF-8")
+}

@@ -100,10 +100,10 @@ func (f *Factory) Image() (runtimeapi.ImageServiceClient, error) {
 // Close closes the connections.
 func (f *Factory) Close() {
 	if f.runtime != nil {
-		f.runtime.Close()
+		_ = f.runtime.Close()
 	}
 	if f.image != nil && f.image != f.runtime {
-		f.image.Close()
+		_ = f.image.Close()
 	}
 }
 

@@ -95,7 +95,7 @@ func newNameMatcher(flag, value string, regex bool) (*nameMatcher, error) {
 	}
 	re, err := regexp.Compile(value)
 	if err != nil {
-		return nil, fmt.Errorf("--%s: invalid regular expression %q: %v", flag, value, err)
+		return nil, fmt.Errorf("--%s: invalid regular expression %q: %w", flag, value, err)
 	}
 	return &nameMatcher{re: re}, nil
 }

@@ -67,7 +67,7 @@ func checkImageFilter(fl string) error {
 		return nil
 	case k == "reference":
 		if _, err := regexp.Compile(v); err != nil {
-			return fmt.Errorf("--filter %q: invalid regular expression: %v", fl, err)
+			return fmt.Errorf("--filter %q: invalid regular expression: %w", fl, err)
 		}
 		return nil
 	case k == "before" || k == "since":

@@ -45,7 +45,7 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 	var ids []string
 	errs := make([]error, 0, len(args))
 	if len(args) == 0 {
-		res, err := o.containerFilter.list(ctx, f, false)
+		res, err := o.list(ctx, f, false, false)
 		if err != nil {
 			return err
 		}

@@ -84,6 +84,11 @@ func TestPsJoinsPodsAndHidesSandboxes(t *testing.T) {
 	if got := strings.Join(sortedCalls(e.srv.Calls()), " "); got != "ListContainers ListPodSandbox" {
 		t.Errorf("ps made RPCs %q, want ListContainers and ListPodSandbox only", got)
 	}
+	e.srv.ResetCalls()
+	e.ok("ps -o json")
+	if got := strings.Join(e.srv.Calls(), " "); got != "ListContainers" {
+		t.Errorf("ps -o json made RPCs %q, want ListContainers only (the document has no pod names)", got)
+	}
 }
 
 func TestImages(t *testing.T) {
@@ -216,4 +221,22 @@ func sortedCalls(calls []string) []string {
 	out := append([]string(nil), calls...)
 	sort.Strings(out)
 	return out
+}
+
+func TestTableIDsStayUnique(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, last := range []string{"1", "2"} {
+		p := crifake.KubeletPod("p"+last, "default", 0, ago(time.Hour), true)
+		p.Id = strings.Repeat("a", 20) + strings.Repeat("0", 43) + last
+		e.srv.AddPod(p)
+	}
+	out := e.ok("pods -q")
+	ids := strings.Fields(out)
+	table := e.ok("pods --no-headers")
+	for _, id := range ids {
+		if !strings.Contains(table, id) {
+			t.Errorf("pods shows colliding IDs shortened to one value:\n%s", table)
+		}
+	}
 }

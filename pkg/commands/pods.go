@@ -131,10 +131,15 @@ func podsTable(pods []*runtimeapi.PodSandbox, now time.Time, noTrunc, wide bool)
 		header = append(header, "UID")
 	}
 	t := output.NewTable(header...)
+	ids := make([]string, len(pods))
+	for i, p := range pods {
+		ids[i] = p.GetId()
+	}
+	idCol := output.NewIDColumn(ids, "", noTrunc)
 	for _, p := range pods {
 		md := p.GetMetadata()
 		t.Row(
-			output.TruncateID(p.GetId(), "", noTrunc),
+			idCol.Format(p.GetId()),
 			output.Age(now, time.Unix(0, p.GetCreatedAt())),
 			podState(p.GetState()),
 			md.GetName(),

@@ -51,7 +51,9 @@ func newPsCommand(f *Factory) *cli.Command {
 }
 
 func runPs(ctx context.Context, f *Factory, o *psOptions) error {
-	res, err := o.containerFilter.list(ctx, f, o.resolveImage && !o.out.isDocument())
+	// Documents print the runtime's containers as they are: the pods are
+	// needed only to filter by them.
+	res, err := o.list(ctx, f, !o.out.isDocument(), o.resolveImage && !o.out.isDocument())
 	if err != nil {
 		return err
 	}
@@ -77,6 +79,14 @@ func psTable(res *containerList, now time.Time, noTrunc, resolve, wide bool) *ou
 		header = append(header, "IMAGE ID", "POD UID")
 	}
 	t := output.NewTable(header...)
+	ids := make([]string, 0, len(res.containers))
+	podIDs := make([]string, 0, len(res.containers))
+	for _, c := range res.containers {
+		ids = append(ids, c.GetId())
+		podIDs = append(podIDs, c.GetPodSandboxId())
+	}
+	idCol := output.NewIDColumn(ids, "", noTrunc)
+	podCol := output.NewIDColumn(podIDs, "", noTrunc)
 	for _, c := range res.containers {
 		pod, ns := res.pods.podOf(c)
 		image := c.GetImage().GetImage()
@@ -86,13 +96,13 @@ func psTable(res *containerList, now time.Time, noTrunc, resolve, wide bool) *ou
 			image = output.TruncateID(image, "sha256:", noTrunc)
 		}
 		t.Row(
-			output.TruncateID(c.GetId(), "", noTrunc),
+			idCol.Format(c.GetId()),
 			image,
 			output.Age(now, time.Unix(0, c.GetCreatedAt())),
 			containerState(c.GetState()),
 			c.GetMetadata().GetName(),
 			strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10),
-			output.TruncateID(c.GetPodSandboxId(), "", noTrunc),
+			podCol.Format(c.GetPodSandboxId()),
 			pod,
 			ns,
 			output.TruncateID(c.GetImageRef(), "sha256:", noTrunc),

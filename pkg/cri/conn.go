@@ -132,7 +132,9 @@ func (c *Conn) unary(ctx context.Context, method string, req, reply any, cc *grp
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	c.debugf("%s request: %s", name, debugJSON(req))
+	if c.opts.Debug != nil {
+		c.debugf("%s request: %s", name, debugJSON(req))
+	}
 	start := time.Now()
 	delay := 500 * time.Millisecond
 	for attempt := 0; ; attempt++ {
@@ -173,7 +175,7 @@ type wrappedStream struct {
 
 func (w *wrappedStream) RecvMsg(m any) error {
 	err := w.ClientStream.RecvMsg(m)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return w.c.wrap(w.ctx, w.name, 0, err)
 	}
 	return err

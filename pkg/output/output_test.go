@@ -150,3 +150,20 @@ func TestHuman(t *testing.T) {
 		t.Errorf("TruncateID = %q", got)
 	}
 }
+
+func TestIDColumnWidensOnCollision(t *testing.T) {
+	t.Parallel()
+	a := "abcd000000000" + "0000000000000000000000000000000000000000000000000000a"
+	b := "abcd000000000" + "0000000000000000000000000000000000000000000000000000b"
+	col := NewIDColumn([]string{a, b, "ffff"}, "", false)
+	if col.Format(a) == col.Format(b) || col.Format(a) != a {
+		t.Errorf("colliding IDs not widened: %q %q", col.Format(a), col.Format(b))
+	}
+	col = NewIDColumn([]string{"0123456789abcdef", "1123456789abcdef"}, "", false)
+	if got := col.Format("0123456789abcdef"); got != "0123456789abc" {
+		t.Errorf("distinct IDs: %q, want 13 characters", got)
+	}
+	if got := NewIDColumn([]string{a}, "", true).Format(a); got != a {
+		t.Errorf("noTrunc: %q", got)
+	}
+}

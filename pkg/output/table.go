@@ -69,7 +69,7 @@ func (t *Table) Write(w io.Writer, noHeaders bool) error {
 			}
 		}
 		line = append(trimRight(line), '\n')
-		bw.Write(line)
+		_, _ = bw.Write(line) // a failed write is reported by Flush
 	}
 	if !noHeaders {
 		emit(t.header)
