@@ -1,9 +1,14 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // skippedLog is a file at a log path that rm leaves alone.
@@ -40,4 +45,105 @@ func removeContainerLogs(logPath string) (removed []string, skipped []skippedLog
 // of its rotations.
 func isLogName(name, base string) bool {
 	return name == base || strings.HasPrefix(name, base+".")
+}
+
+// removeLogFiles deletes base and base.* in dir; see removeContainerLogs.
+func removeLogFiles(dir, base string) (removed []string, skipped []skippedLog, err error) {
+	fd, err := openDirNoFollow(dir)
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil, nil // no directory, no logs to delete
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	d := os.NewFile(uintptr(fd), dir)
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	var names []string
+	for _, e := range entries {
+		if isLogName(e.Name(), base) {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	var errs []error
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		var st unix.Stat_t
+		if err := unix.Fstatat(int(d.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if !errors.Is(err, unix.ENOENT) {
+				errs = append(errs, fmt.Errorf("%s: %w", path, err))
+			}
+			continue
+		}
+		if kind := fileKind(uint32(st.Mode)); kind != "" { //nolint:unconvert // Stat_t.Mode is uint16 on darwin
+			skipped = append(skipped, skippedLog{path: path, kind: kind})
+			continue
+		}
+		// unlinkat never follows a link: if the entry was swapped for one
+		// since fstatat, the link itself goes, never its target; a
+		// directory is refused (no AT_REMOVEDIR).
+		if err := unix.Unlinkat(int(d.Fd()), name, 0); err != nil {
+			if !errors.Is(err, unix.ENOENT) {
+				errs = append(errs, fmt.Errorf("%s: %w", path, err))
+			}
+			continue
+		}
+		removed = append(removed, path)
+	}
+	return removed, skipped, errors.Join(errs...)
+}
+
+// fileKind names a file type that is not a regular file; "" for a regular
+// file.
+func fileKind(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return ""
+	case unix.S_IFLNK:
+		return "symbolic link"
+	case unix.S_IFIFO:
+		return "FIFO"
+	case unix.S_IFDIR:
+		return "directory"
+	case unix.S_IFSOCK:
+		return "socket"
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return "device"
+	}
+	return "special file"
+}
+
+// openDirNoFollow opens an absolute directory path one component at a
+// time with O_NOFOLLOW, so that no component may be a symbolic link.
+func openDirNoFollow(dir string) (int, error) {
+	const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Open("/", flags, 0)
+	if err != nil {
+		return -1, fmt.Errorf("opening /: %w", err)
+	}
+	walked := ""
+	for _, comp := range strings.Split(strings.Trim(dir, "/"), "/") {
+		if comp == "" {
+			continue
+		}
+		walked += "/" + comp
+		next, err := unix.Openat(fd, comp, flags, 0)
+		_ = unix.Close(fd)
+		if err != nil {
+			if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+				var st unix.Stat_t
+				if unix.Lstat(walked, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+					return -1, fmt.Errorf("%s is a symbolic link; log files are deleted only through real directories", walked)
+				}
+				return -1, fmt.Errorf("%s is not a directory", walked)
+			}
+			return -1, fmt.Errorf("opening %s: %w", walked, err)
+		}
+		fd = next
+	}
+	return fd, nil
 }
