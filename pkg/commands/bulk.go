@@ -8,6 +8,8 @@ import (
 
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/urfave/cli/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -85,30 +87,164 @@ func (r *reporter) result() error {
 	return nil
 }
 
-// runBulk calls fn for each index, at most bulkParallel at a time, and
-// returns when all have returned. After an interrupt it starts no more.
-// Each call makes its own RPCs, so each gets the per-call --timeout: there
-// is no deadline for the whole operation.
-func runBulk(ctx context.Context, n int, fn func(i int)) {
-	sem := make(chan struct{}, bulkParallel)
+// bulk runs the per-object work of a command that acts on many objects.
+//
+// At most bulkParallel objects are worked on at a time, and fewer while the
+// runtime is slow: containerd serializes much of pod teardown (CNI,
+// iptables), so the more calls wait in it, the longer each takes, until they
+// pass --timeout. When a call times out, the limit halves (once per round of
+// calls, down to one object at a time) and the call is retried, at most
+// bulkAttempts times in all, after waiting for a place under the new limit;
+// but only once the runtime has answered a call in this run, so a runtime
+// that never answers still fails in about --timeout. Answered calls let the
+// limit grow back by one per limit calls. When bulkGiveUp calls in a row go
+// unanswered although each was the only one in flight, the objects not yet
+// started are given up in one message. Every call has its own --timeout;
+// nothing bounds the whole run.
+type bulk struct {
+	ctx context.Context
+	rep *reporter
+
+	mu         sync.Mutex
+	cond       *sync.Cond
+	limit      int  // objects worked on at once
+	inflight   int  // objects being worked on
+	epoch      int  // times the limit was lowered
+	streak     int  // answered calls since the limit last changed
+	unanswered int  // calls in a row that went unanswered while alone
+	alive      bool // the runtime has answered a call in this run
+	gaveUp     bool
+}
+
+// bulkHelp explains the runner in the help of the commands that use it.
+const bulkHelp = "At most 8 objects are worked on at a time, fewer while the runtime is slow. Each call has\n" +
+	"its own --timeout; a call that times out is retried (3 tries in all) once the runtime has\n" +
+	"answered in this run; when calls keep going unanswered one at a time, the objects not yet\n" +
+	"started are given up in one message."
+
+// bulkAttempts is how often one call is made when it times out.
+const bulkAttempts = 3
+
+// bulkGiveUp is how many calls in a row, each alone in flight, may go
+// unanswered before the rest is given up.
+const bulkGiveUp = 3
+
+// newBulk starts a run; alive tells whether the runtime answered already
+// (e.g. the list of objects).
+func newBulk(ctx context.Context, rep *reporter, alive bool) *bulk {
+	b := &bulk{ctx: ctx, rep: rep, limit: bulkParallel, alive: alive}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// run calls fn for each index and returns when all have returned. After an
+// interrupt, or when the runtime stopped answering, it starts no more;
+// what was given up is reported as one failure naming kind ("pods").
+func (b *bulk) run(n int, kind string, fn func(i int)) {
+	stop := context.AfterFunc(b.ctx, func() {
+		b.mu.Lock()
+		b.cond.Broadcast()
+		b.mu.Unlock()
+	})
+	defer stop()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	started := 0
 	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return
+		if !b.acquire() {
+			break
 		}
-		if ctx.Err() != nil {
-			<-sem
-			return
-		}
+		started++
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer wg.Done()
+			defer b.release()
 			fn(i)
 		}()
 	}
+	wg.Wait()
+	if b.gaveUp && started < n && b.ctx.Err() == nil {
+		b.rep.fail(fmt.Errorf("gave up: the runtime stopped answering, %d of %d %s not attempted (a busy runtime may need a larger --timeout)", n-started, n, kind))
+	}
+}
+
+// acquire waits for a place under the limit; false after an interrupt or
+// when the run gave up.
+func (b *bulk) acquire() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.inflight >= b.limit && !b.gaveUp && b.ctx.Err() == nil {
+		b.cond.Wait()
+	}
+	if b.gaveUp || b.ctx.Err() != nil {
+		return false
+	}
+	b.inflight++
+	return true
+}
+
+func (b *bulk) release() {
+	b.mu.Lock()
+	b.inflight--
+	b.cond.Broadcast()
+	b.mu.Unlock()
+}
+
+// call makes one RPC of an object's work under the runner's rules. The
+// object holds a place while it runs; before a retry it gives the place up
+// and waits for one under the lowered limit.
+func (b *bulk) call(rpc func() error) error {
+	for attempt := 1; ; attempt++ {
+		b.mu.Lock()
+		epoch, alone := b.epoch, b.inflight <= 1
+		b.mu.Unlock()
+		err := rpc()
+		if !b.record(err, epoch, alone) || attempt == bulkAttempts {
+			return err
+		}
+		b.release()
+		if !b.acquire() {
+			b.mu.Lock()
+			b.inflight++ // keep the place the caller releases
+			b.mu.Unlock()
+			return err
+		}
+	}
+}
+
+// record accounts for the outcome of a call that started in epoch (alone:
+// with no other object in flight) and reports whether to retry it.
+func (b *bulk) record(err error, epoch int, alone bool) (retry bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	code := status.Code(err)
+	switch {
+	case b.ctx.Err() != nil:
+		return false
+	case code != codes.DeadlineExceeded && code != codes.Unavailable:
+		// Answered, even if with an error (NotFound, a refusal).
+		b.alive = true
+		b.unanswered = 0
+		if b.streak++; b.streak >= b.limit && b.limit < bulkParallel {
+			b.limit++
+			b.streak = 0
+			b.cond.Broadcast()
+		}
+		return false
+	}
+	if epoch == b.epoch {
+		// The first timeout of calls made under this limit lowers it; the
+		// others of the same round were made under it too.
+		b.limit = max(1, b.limit/2)
+		b.epoch++
+		b.streak = 0
+	}
+	if alone {
+		if b.unanswered++; b.unanswered >= bulkGiveUp {
+			b.gaveUp = true
+			b.cond.Broadcast()
+		}
+	}
+	return code == codes.DeadlineExceeded && b.alive && !b.gaveUp
 }
 
 // isRPCError reports whether err is a failed CRI call (the runtime is down,
@@ -186,35 +322,33 @@ type target struct {
 // that names no container is reported and skipped; a failed RPC ends the
 // command. keep, when given, filters the --all list (e.g. running only for
 // stop); listState is sent as the ListContainers state filter when the
-// list needs no join with the pods.
+// list needs no join with the pods. listed tells whether the runtime
+// answered a list.
 func selectContainers(ctx context.Context, f *Factory, rep *reporter, args []string, all bool, scope scopeOptions,
-	listState *runtimeapi.ContainerStateValue, keep func(*runtimeapi.Container) bool) ([]target, error) {
-	if _, err := f.Runtime(); err != nil {
-		return nil, err
+	listState *runtimeapi.ContainerStateValue, keep func(*runtimeapi.Container) bool) (ts []target, listed bool, err error) {
+	rs, err := f.Runtime()
+	if err != nil {
+		return nil, false, err
 	}
 	r := &resolver{f: f, namespace: scope.namespace}
 	if scope.pod != "" {
 		id, err := r.podID(ctx, scope.pod)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		r.pod = id
 	}
 	if all {
 		var cs []*runtimeapi.Container
 		if scope.namespace == "" && scope.pod == "" {
-			rs, err := f.Runtime()
-			if err != nil {
-				return nil, err
-			}
 			resp, err := rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{State: listState}})
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			cs = resp.GetContainers()
 		} else {
 			if err := r.loadContainers(ctx); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			for _, c := range r.containers {
 				_, ns := r.pods.podOf(c)
@@ -223,22 +357,20 @@ func selectContainers(ctx context.Context, f *Factory, rep *reporter, args []str
 				}
 			}
 		}
-		var ts []target
 		for _, c := range cs {
 			if isSandboxContainer(c) || (keep != nil && !keep(c)) {
 				continue
 			}
 			ts = append(ts, target{id: c.GetId(), ctrState: c.GetState(), knownState: true})
 		}
-		return ts, nil
+		return ts, true, nil
 	}
-	var ts []target
 	seen := map[string]bool{}
 	for _, a := range args {
 		id, err := r.container(ctx, a)
 		if err != nil {
 			if isRPCError(err) {
-				return nil, err
+				return nil, false, err
 			}
 			rep.fail(err)
 			continue
@@ -256,21 +388,21 @@ func selectContainers(ctx context.Context, f *Factory, rep *reporter, args []str
 		}
 		ts = append(ts, t)
 	}
-	return ts, nil
+	return ts, r.containers != nil || r.pods != nil, nil
 }
 
 // selectPods is selectContainers for pods: arguments or, with all, every
 // pod (in --namespace when given) that keep accepts.
 func selectPods(ctx context.Context, f *Factory, rep *reporter, args []string, all bool, scope scopeOptions,
-	listState *runtimeapi.PodSandboxStateValue, keep func(*runtimeapi.PodSandbox) bool) ([]target, error) {
+	listState *runtimeapi.PodSandboxStateValue, keep func(*runtimeapi.PodSandbox) bool) ([]target, bool, error) {
 	rs, err := f.Runtime()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if all {
 		resp, err := rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{Filter: &runtimeapi.PodSandboxFilter{State: listState}})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		var ts []target
 		for _, p := range resp.GetItems() {
@@ -282,7 +414,7 @@ func selectPods(ctx context.Context, f *Factory, rep *reporter, args []string, a
 			}
 			ts = append(ts, target{id: p.GetId(), podState: p.GetState(), knownState: true})
 		}
-		return ts, nil
+		return ts, true, nil
 	}
 	r := &resolver{f: f, namespace: scope.namespace}
 	var ts []target
@@ -291,7 +423,7 @@ func selectPods(ctx context.Context, f *Factory, rep *reporter, args []string, a
 		id, err := r.podID(ctx, a)
 		if err != nil {
 			if isRPCError(err) {
-				return nil, err
+				return nil, false, err
 			}
 			rep.fail(err)
 			continue
@@ -306,5 +438,5 @@ func selectPods(ctx context.Context, f *Factory, rep *reporter, args []string, a
 		}
 		ts = append(ts, t)
 	}
-	return ts, nil
+	return ts, r.pods != nil, nil
 }

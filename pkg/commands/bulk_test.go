@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"slices"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/crictl/crictl/internal/crifake"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -306,5 +310,115 @@ func TestBulkInterruptStopsStarting(t *testing.T) {
 	}
 	if n := countCalls(e.srv.Calls(), "StopPodSandbox"); n != bulkParallel {
 		t.Errorf("%d StopPodSandbox calls, want only the %d in flight at the interrupt", n, bulkParallel)
+	}
+}
+
+// TestBulkRetriesTimedOutCalls: calls that time out are retried once the
+// runtime has answered (here the list), so a slow moment does not fail
+// objects.
+func TestBulkRetriesTimedOutCalls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.srv.AddManyPods(20)
+	e.srv.Inject("StopPodSandbox", crifake.Fault{Delay: 2 * time.Second, Times: 3})
+	r := e.run("--timeout 300ms rmp -a -f")
+	if r.code != 0 || r.stderr != "" || len(lines(r.stdout)) != 20 {
+		t.Errorf("exit %d, %d lines, stderr %q: want all 20 removed", r.code, len(lines(r.stdout)), r.stderr)
+	}
+	if c := countCalls(e.srv.Calls(), "StopPodSandbox"); c != 23 {
+		t.Errorf("%d StopPodSandbox calls, want 20 and one retry for each of the 3 that timed out", c)
+	}
+}
+
+// TestBulkNoRetryBeforeAnswer: a runtime that has not answered anything is
+// not retried, so it fails in about --timeout.
+func TestBulkNoRetryBeforeAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.srv.Inject("PodSandboxStatus", crifake.Fault{Block: true})
+	id := strings.Repeat("a", 64)
+	oneError(t, e.run("--timeout 200ms rmp -f "+id), "removing pod "+id, "did not answer within 200ms")
+	if c := countCalls(e.srv.Calls(), "PodSandboxStatus"); c != 1 {
+		t.Errorf("%d PodSandboxStatus calls, want 1", c)
+	}
+}
+
+// TestBulkGivesUp: when calls keep timing out one object at a time, the
+// objects not started yet are given up in one line.
+func TestBulkGivesUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.srv.AddManyPods(30)
+	e.srv.Inject("StopPodSandbox", crifake.Fault{Block: true})
+	r := e.run("--timeout 100ms stopp -a")
+	errs := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	last := errs[len(errs)-1]
+	var skipped, total int
+	if _, err := fmt.Sscanf(last, "crictl: gave up: the runtime stopped answering, %d of %d pods not attempted", &skipped, &total); err != nil || total != 30 {
+		t.Fatalf("last stderr line %q: want the give-up line (%v)", last, err)
+	}
+	started := 30 - skipped
+	if r.code != 1 || r.stdout != "" || skipped <= 0 || len(errs) != started+1 {
+		t.Errorf("exit %d, stdout %q, %d stderr lines for %d started pods:\n%s", r.code, r.stdout, len(errs), started, r.stderr)
+	}
+	if c := countCalls(e.srv.Calls(), "StopPodSandbox"); c > started*bulkAttempts {
+		t.Errorf("%d StopPodSandbox calls for %d pods", c, started)
+	}
+}
+
+func TestBulkLimit(t *testing.T) {
+	t.Parallel()
+	timeout := status.Error(codes.DeadlineExceeded, "slow")
+	gone := status.Error(codes.Unavailable, "refused")
+	notFound := status.Error(codes.NotFound, "no such pod")
+	rep := newReporter(context.Background(), &Factory{IO: IOStreams{Out: io.Discard, ErrOut: io.Discard}})
+
+	b := newBulk(context.Background(), rep, false)
+	rec := func(err error, alone bool) bool { return b.record(err, b.epoch, alone) }
+	if rec(timeout, false) || b.limit != 4 {
+		t.Errorf("a timeout before any answer: want no retry and limit 4, got limit %d", b.limit)
+	}
+	if b.record(timeout, 0, false); b.limit != 4 {
+		t.Errorf("a timeout of the same round lowered the limit again to %d", b.limit)
+	}
+	if rec(notFound, false) || !b.alive {
+		t.Error("an error answer must count as an answer, without retry")
+	}
+	if !rec(timeout, false) || b.limit != 2 {
+		t.Errorf("a timeout after an answer: want a retry and limit 2, got limit %d", b.limit)
+	}
+	if rec(gone, false) || b.limit != 1 {
+		t.Errorf("no runtime: want no retry and limit 1, got limit %d", b.limit)
+	}
+	// one answered call per unit of limit grows it by one, up to the bound
+	for want := 2; want <= bulkParallel; want++ {
+		for range want - 1 {
+			rec(nil, false)
+		}
+		if b.limit != want {
+			t.Fatalf("limit %d, want %d", b.limit, want)
+		}
+	}
+	for range 100 {
+		rec(nil, false)
+	}
+	if b.limit != bulkParallel {
+		t.Errorf("limit %d grew past %d", b.limit, bulkParallel)
+	}
+	// Only calls that were alone in flight count towards giving up, and an
+	// answer in between starts the count again.
+	for range 10 {
+		rec(timeout, false)
+	}
+	rec(timeout, true)
+	rec(timeout, true)
+	rec(nil, false)
+	rec(timeout, true)
+	rec(timeout, true)
+	if b.gaveUp {
+		t.Error("gave up too early")
+	}
+	if rec(timeout, true) || !b.gaveUp {
+		t.Error("three unanswered calls in a row, each alone: want giving up, and no retry")
 	}
 }

@@ -28,12 +28,12 @@ func newRmCommand(f *Factory) *cli.Command {
 		Usage:     "Remove one or more containers",
 		ArgsUsage: "CONTAINER (ID, ID prefix or name)... | --all",
 		Description: "Prints the ID of each container removed, as it completes; a failure is reported on stderr\n" +
-			"and the others go on (exit 1 when any failed). At most 8 containers are removed at a time.\n" +
-			"A running container is refused unless --force is given.\n\n" +
+			"and the others go on (exit 1 when any failed). A running container is refused unless\n" +
+			"--force is given.\n\n" +
 			"After the runtime removed a container, its log file and rotations (LOGPATH.*) are deleted\n" +
 			"unless --keep-logs is given: only regular files, never through a symbolic link, and only\n" +
 			"when the path is absolute, names a .log file and has no symbolic link among its\n" +
-			"directories. Anything else is left alone with a warning.",
+			"directories. Anything else is left alone with a warning.\n\n" + bulkHelp,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			if err := bulkArgs(c, o.all, "container", "--all"); err != nil {
@@ -49,7 +49,7 @@ func newRmCommand(f *Factory) *cli.Command {
 
 func runRm(ctx context.Context, f *Factory, o *rmOptions, args []string) error {
 	rep := newReporter(ctx, f)
-	ts, err := selectContainers(ctx, f, rep, args, o.all, o.scope, nil, nil)
+	ts, listed, err := selectContainers(ctx, f, rep, args, o.all, o.scope, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -61,17 +61,23 @@ func runRm(ctx context.Context, f *Factory, o *rmOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	runBulk(ctx, len(ts), func(i int) { removeContainer(ctx, rs, rep, o, ts[i]) })
+	b := newBulk(ctx, rep, listed)
+	b.run(len(ts), "containers", func(i int) { removeContainer(ctx, rs, b, o, ts[i]) })
 	return rep.result()
 }
 
-func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, rep *reporter, o *rmOptions, t target) {
+func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk, o *rmOptions, t target) {
+	rep := b.rep
 	id := t.id
 	state, logPath := t.ctrState, ""
 	// The status gives the log path; with --keep-logs it is needed only
 	// when the state is not known from a list.
 	if !o.keepLogs || !t.knownState {
-		resp, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+		var resp *runtimeapi.ContainerStatusResponse
+		err := b.call(func() (err error) {
+			resp, err = rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+			return err
+		})
 		if err != nil {
 			if cri.IsNotFound(err) {
 				rep.fail(notFound("container", id, err))
@@ -87,12 +93,18 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, re
 			rep.fail(fmt.Errorf("removing container %s: it is running; stop it first or use --force", id))
 			return
 		}
-		if _, err := rs.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: 0}); err != nil {
+		if err := b.call(func() error {
+			_, err := rs.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: 0})
+			return err
+		}); err != nil {
 			rep.fail(fmt.Errorf("stopping container %s: %w", id, err))
 			return
 		}
 	}
-	if _, err := rs.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id}); err != nil {
+	if err := b.call(func() error {
+		_, err := rs.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id})
+		return err
+	}); err != nil {
 		rep.fail(fmt.Errorf("removing container %s: %w", id, err))
 		return
 	}

@@ -25,12 +25,12 @@ func newRmiCommand(f *Factory) *cli.Command {
 		Usage:     "Remove one or more images",
 		ArgsUsage: "IMAGE (tag, name, digest, ID or ID prefix)... | --all | --prune",
 		Description: "Prints \"Deleted: TAG\" for each tag (or digest) of each image removed, as it completes; a\n" +
-			"failure is reported on stderr and the others go on (exit 1 when any failed). At most 8 images\n" +
-			"are removed at a time. Images are resolved by crictl from one image list; removing an image by\n" +
-			"one of its tags removes the image with all its tags (a warning names them).\n\n" +
+			"failure is reported on stderr and the others go on (exit 1 when any failed). Images are\n" +
+			"resolved by crictl from one image list; removing an image by one of its tags removes the\n" +
+			"image with all its tags (a warning names them).\n\n" +
 			"--prune removes the images no container uses (in any state), except pinned images and the\n" +
 			"runtime's sandbox (pause) image; when the runtime does not report its sandbox image, every\n" +
-			"image named .../pause is kept.",
+			"image named .../pause is kept.\n\n" + bulkHelp,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "remove every image"},
 			&cli.BoolFlag{Name: "prune", Aliases: []string{"q"}, Destination: &o.prune, Usage: "remove every image that is not used, pinned or the sandbox image"},
@@ -118,9 +118,13 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		}
 	}
 
-	runBulk(ctx, len(doomed), func(i int) {
+	b := newBulk(ctx, rep, true)
+	b.run(len(doomed), "images", func(i int) {
 		img := doomed[i]
-		if _, err := is.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: img.GetId()}}); err != nil {
+		if err := b.call(func() error {
+			_, err := is.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: img.GetId()}})
+			return err
+		}); err != nil {
 			rep.fail(fmt.Errorf("removing image %s: %w", imageName(img), err))
 			return
 		}

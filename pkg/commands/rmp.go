@@ -27,9 +27,8 @@ func newRmpCommand(f *Factory) *cli.Command {
 		Usage:     "Remove one or more pods",
 		ArgsUsage: "POD (ID, ID prefix or name)... | --all",
 		Description: "Prints \"Removed sandbox ID\" for each pod removed, as it completes; a failure is reported\n" +
-			"on stderr and the others go on (exit 1 when any failed). At most 8 pods are removed at a\n" +
-			"time, each call with its own --timeout, so removing hundreds of pods does not time out.\n" +
-			"A ready pod is refused unless --force is given. The runtime removes the pod's containers.",
+			"on stderr and the others go on (exit 1 when any failed). A ready pod is refused unless\n" +
+			"--force is given. The runtime removes the pod's containers.\n\n" + bulkHelp,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			if err := bulkArgs(c, o.all, "pod", "--all"); err != nil {
@@ -45,7 +44,7 @@ func newRmpCommand(f *Factory) *cli.Command {
 
 func runRmp(ctx context.Context, f *Factory, o *rmpOptions, args []string) error {
 	rep := newReporter(ctx, f)
-	ts, err := selectPods(ctx, f, rep, args, o.all, o.scope, nil, nil)
+	ts, listed, err := selectPods(ctx, f, rep, args, o.all, o.scope, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -57,14 +56,20 @@ func runRmp(ctx context.Context, f *Factory, o *rmpOptions, args []string) error
 	if err != nil {
 		return err
 	}
-	runBulk(ctx, len(ts), func(i int) { removePod(ctx, rs, rep, o, ts[i]) })
+	b := newBulk(ctx, rep, listed)
+	b.run(len(ts), "pods", func(i int) { removePod(ctx, rs, b, o, ts[i]) })
 	return rep.result()
 }
 
-func removePod(ctx context.Context, rs runtimeapi.RuntimeServiceClient, rep *reporter, o *rmpOptions, t target) {
+func removePod(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk, o *rmpOptions, t target) {
+	rep := b.rep
 	id, state := t.id, t.podState
 	if !t.knownState {
-		resp, err := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id})
+		var resp *runtimeapi.PodSandboxStatusResponse
+		err := b.call(func() (err error) {
+			resp, err = rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id})
+			return err
+		})
 		if err != nil {
 			if cri.IsNotFound(err) {
 				rep.fail(notFound("pod", id, err))
@@ -80,12 +85,18 @@ func removePod(ctx context.Context, rs runtimeapi.RuntimeServiceClient, rep *rep
 			rep.fail(fmt.Errorf("removing pod %s: it is ready (running); stop it first (stopp) or use --force", id))
 			return
 		}
-		if _, err := rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+		if err := b.call(func() error {
+			_, err := rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id})
+			return err
+		}); err != nil {
 			rep.fail(fmt.Errorf("stopping pod %s: %w", id, err))
 			return
 		}
 	}
-	if _, err := rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id}); err != nil {
+	if err := b.call(func() error {
+		_, err := rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id})
+		return err
+	}); err != nil {
 		rep.fail(fmt.Errorf("removing pod %s: %w", id, err))
 		return
 	}

@@ -31,8 +31,8 @@ func newStopCommand(f *Factory) *cli.Command {
 		Usage:     "Stop one or more running containers",
 		ArgsUsage: "CONTAINER (ID, ID prefix or name)... | --all",
 		Description: "Prints the ID of each container stopped, as it completes; a failure is reported on stderr\n" +
-			"and the others go on (exit 1 when any failed). At most 8 containers are stopped at a time;\n" +
-			"each StopContainer call may take --timeout (the global one) plus the grace period.",
+			"and the others go on (exit 1 when any failed). Each StopContainer call may take --timeout\n" +
+			"(the global one) plus the grace period.\n\n" + bulkHelp,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			if err := bulkArgs(c, o.all, "container", "--all"); err != nil {
@@ -52,7 +52,7 @@ func newStopCommand(f *Factory) *cli.Command {
 func runStop(ctx context.Context, f *Factory, o *stopOptions, args []string) error {
 	rep := newReporter(ctx, f)
 	running := runtimeapi.ContainerState_CONTAINER_RUNNING
-	ts, err := selectContainers(ctx, f, rep, args, o.all, o.scope,
+	ts, listed, err := selectContainers(ctx, f, rep, args, o.all, o.scope,
 		&runtimeapi.ContainerStateValue{State: running},
 		func(c *runtimeapi.Container) bool { return c.GetState() == running })
 	if err != nil {
@@ -76,9 +76,13 @@ func runStop(ctx context.Context, f *Factory, o *stopOptions, args []string) err
 	if cfg.Timeout > 0 {
 		callCtx = cri.WithTimeout(ctx, cfg.Timeout+time.Duration(o.grace)*time.Second)
 	}
-	runBulk(ctx, len(ts), func(i int) {
+	b := newBulk(ctx, rep, listed)
+	b.run(len(ts), "containers", func(i int) {
 		id := ts[i].id
-		if _, err := rs.StopContainer(callCtx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: o.grace}); err != nil {
+		if err := b.call(func() error {
+			_, err := rs.StopContainer(callCtx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: o.grace})
+			return err
+		}); err != nil {
 			rep.fail(fmt.Errorf("stopping container %s: %w", id, err))
 			return
 		}

@@ -25,7 +25,7 @@ func newStoppCommand(f *Factory) *cli.Command {
 		Usage:     "Stop one or more running pods",
 		ArgsUsage: "POD (ID, ID prefix or name)... | --all",
 		Description: "Prints \"Stopped sandbox ID\" for each pod stopped, as it completes; a failure is reported\n" +
-			"on stderr and the others go on (exit 1 when any failed). At most 8 pods are stopped at a time.",
+			"on stderr and the others go on (exit 1 when any failed).\n\n" + bulkHelp,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			if err := bulkArgs(c, o.all, "pod", "--all"); err != nil {
@@ -42,7 +42,7 @@ func newStoppCommand(f *Factory) *cli.Command {
 func runStopp(ctx context.Context, f *Factory, o *stoppOptions, args []string) error {
 	rep := newReporter(ctx, f)
 	ready := runtimeapi.PodSandboxState_SANDBOX_READY
-	ts, err := selectPods(ctx, f, rep, args, o.all, o.scope,
+	ts, listed, err := selectPods(ctx, f, rep, args, o.all, o.scope,
 		&runtimeapi.PodSandboxStateValue{State: ready},
 		func(p *runtimeapi.PodSandbox) bool { return p.GetState() == ready })
 	if err != nil {
@@ -56,9 +56,13 @@ func runStopp(ctx context.Context, f *Factory, o *stoppOptions, args []string) e
 	if err != nil {
 		return err
 	}
-	runBulk(ctx, len(ts), func(i int) {
+	b := newBulk(ctx, rep, listed)
+	b.run(len(ts), "pods", func(i int) {
 		id := ts[i].id
-		if _, err := rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+		if err := b.call(func() error {
+			_, err := rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id})
+			return err
+		}); err != nil {
 			rep.fail(fmt.Errorf("stopping pod %s: %w", id, err))
 			return
 		}

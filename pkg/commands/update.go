@@ -56,7 +56,8 @@ func newUpdateCommand(f *Factory) *cli.Command {
 			"the container's status, the given fields are changed, and the whole is sent (when --memory\n" +
 			"changes and the swap limit equals the old memory limit, the swap limit follows). When the\n" +
 			"runtime reports no current resources, only the given fields are sent, with a warning.\n" +
-			"Prints the ID of each container updated, as it completes; at most 8 at a time.",
+			"Prints the ID of each container updated, as it completes; a failure is reported on stderr\n" +
+			"and the others go on (exit 1 when any failed).\n\n" + bulkHelp,
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			if err := o.validate(c); err != nil {
@@ -135,7 +136,7 @@ func parseMemory(s string) (int64, error) {
 
 func runUpdate(ctx context.Context, f *Factory, o *updateOptions, args []string) error {
 	rep := newReporter(ctx, f)
-	ts, err := selectContainers(ctx, f, rep, args, false, o.scope, nil, nil)
+	ts, listed, err := selectContainers(ctx, f, rep, args, false, o.scope, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -143,9 +144,14 @@ func runUpdate(ctx context.Context, f *Factory, o *updateOptions, args []string)
 	if err != nil {
 		return err
 	}
-	runBulk(ctx, len(ts), func(i int) {
+	b := newBulk(ctx, rep, listed)
+	b.run(len(ts), "containers", func(i int) {
 		id := ts[i].id
-		resp, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+		var resp *runtimeapi.ContainerStatusResponse
+		err := b.call(func() (err error) {
+			resp, err = rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+			return err
+		})
 		if err != nil {
 			if cri.IsNotFound(err) {
 				rep.fail(notFound("container", id, err))
@@ -158,7 +164,10 @@ func runUpdate(ctx context.Context, f *Factory, o *updateOptions, args []string)
 		if missing != "" {
 			rep.warn("container %s: the runtime reports no current %s resources; sending only the fields given", id, missing)
 		}
-		if _, err := rs.UpdateContainerResources(ctx, req); err != nil {
+		if err := b.call(func() error {
+			_, err := rs.UpdateContainerResources(ctx, req)
+			return err
+		}); err != nil {
 			rep.fail(fmt.Errorf("updating container %s: %w", id, err))
 			return
 		}
