@@ -13,11 +13,11 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// bulkParallel bounds how many objects a command that acts on many (rm,
-// rmp, rmi, stop, stopp, update) works on at once. It is enough to overlap
-// round trips and small enough that a busy runtime still answers each call
-// within --timeout: the reference starts one goroutine per object, and
-// `rmp -a -f` then fails with DeadlineExceeded at 200 pods (cri-tools#1749).
+// bulkParallel is the most objects a command that acts on many (rm, rmp,
+// rmi, stop, stopp, update) works on at once: enough to overlap round
+// trips. The reference starts one goroutine per object, and `rmp -a -f`
+// then fails with DeadlineExceeded at 200 pods (cri-tools#1749); the
+// runner (bulk) also works on fewer while the runtime is slow.
 const bulkParallel = 8
 
 // reporter prints the results of a command that acts on many objects as
