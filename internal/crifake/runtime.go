@@ -438,41 +438,53 @@ func (s *Server) ExecSync(_ context.Context, req *runtimeapi.ExecSyncRequest) (*
 	return resp, nil
 }
 
-// Exec answers the SetStreamURL URL for a running container.
+// Exec answers the SetStreamURL URL (or the SetStreamServer's) for a
+// running container.
 func (s *Server) Exec(_ context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
-	url, err := s.streamURL("Exec", req.GetContainerId(), req.GetStdin(), req.GetStdout(), req.GetStderr(), req.GetTty())
+	url, id, ss, err := s.streamURL("Exec", req.GetContainerId(), req.GetStdin(), req.GetStdout(), req.GetStderr(), req.GetTty())
 	if err != nil {
 		return nil, err
+	}
+	if ss != nil {
+		r := proto.Clone(req).(*runtimeapi.ExecRequest)
+		r.ContainerId = id
+		return ss.GetExec(r)
 	}
 	return &runtimeapi.ExecResponse{Url: url}, nil
 }
 
-// Attach answers the SetStreamURL URL for a running container.
+// Attach answers the SetStreamURL URL (or the SetStreamServer's) for a
+// running container.
 func (s *Server) Attach(_ context.Context, req *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error) {
-	url, err := s.streamURL("Attach", req.GetContainerId(), req.GetStdin(), req.GetStdout(), req.GetStderr(), req.GetTty())
+	url, id, ss, err := s.streamURL("Attach", req.GetContainerId(), req.GetStdin(), req.GetStdout(), req.GetStderr(), req.GetTty())
 	if err != nil {
 		return nil, err
+	}
+	if ss != nil {
+		r := proto.Clone(req).(*runtimeapi.AttachRequest)
+		r.ContainerId = id
+		return ss.GetAttach(r)
 	}
 	return &runtimeapi.AttachResponse{Url: url}, nil
 }
 
-func (s *Server) streamURL(method, id string, stdin, stdout, stderr, tty bool) (string, error) {
+func (s *Server) streamURL(method, id string, stdin, stdout, stderr, tty bool) (string, string, StreamServer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, err := s.findCtr(id)
 	if err != nil {
-		return "", err
+		return "", "", nil, err
 	}
 	if e.ctr.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
-		return "", status.Errorf(codes.Unknown, "container is in %s state", stateName(e.ctr.State))
+		return "", "", nil, status.Errorf(codes.Unknown, "container is in %s state", stateName(e.ctr.State))
 	}
 	if !stdin && !stdout && !stderr {
-		return "", status.Error(codes.InvalidArgument, "one of stdin, stdout, or stderr must be set")
+		return "", "", nil, status.Error(codes.InvalidArgument, "one of stdin, stdout, or stderr must be set")
 	}
 	if tty && stderr {
-		return "", status.Error(codes.InvalidArgument, "tty and stderr cannot both be true")
+		return "", "", nil, status.Error(codes.InvalidArgument, "tty and stderr cannot both be true")
 	}
-	return s.urlFor(method, e.ctr.Id), nil
+	return s.urlFor(method, e.ctr.Id), e.ctr.Id, s.streamer, nil
 }
 
 // urlFor must be called with s.mu held. The default URL points at port 0,
@@ -494,6 +506,11 @@ func (s *Server) PortForward(_ context.Context, req *runtimeapi.PortForwardReque
 	}
 	if e.pod.State != runtimeapi.PodSandboxState_SANDBOX_READY {
 		return nil, status.Error(codes.Unknown, "sandbox container is not running")
+	}
+	if s.streamer != nil {
+		r := proto.Clone(req).(*runtimeapi.PortForwardRequest)
+		r.PodSandboxId = e.pod.Id
+		return s.streamer.GetPortForward(r)
 	}
 	return &runtimeapi.PortForwardResponse{Url: s.urlFor("PortForward", e.pod.Id)}, nil
 }

@@ -79,6 +79,7 @@ type Server struct {
 	reqs     map[string][]proto.Message
 	canceled []string
 	execSync func(*runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error)
+	streamer StreamServer
 	urls     map[string]string
 	pullErrs map[string]error
 
@@ -299,6 +300,24 @@ func (s *Server) SetExecSync(f func(*runtimeapi.ExecSyncRequest) (*runtimeapi.Ex
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.execSync = f
+}
+
+// StreamServer hands out the URLs of a streaming server, as
+// k8s.io/cri-streaming's streaming.Server does.
+type StreamServer interface {
+	GetExec(*runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error)
+	GetAttach(*runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error)
+	GetPortForward(*runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error)
+}
+
+// SetStreamServer makes Exec, Attach and PortForward answer with the URLs
+// of ss (one-time URLs of a real streaming server) once crifake has
+// checked the request; the request carries the full ID. It wins over
+// SetStreamURL; nil removes it.
+func (s *Server) SetStreamServer(ss StreamServer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streamer = ss
 }
 
 // SetStreamURL sets the URL that method ("Exec", "Attach" or

@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/urfave/cli/v2"
@@ -109,11 +110,20 @@ func hideHelpCommands(cmd *cli.Command) {
 	}
 }
 
+// commandPath is the command's full name, "create jsonschema" for a
+// subcommand.
 func commandPath(c *cli.Context) string {
-	if c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name {
-		return ""
+	var names []string
+	for _, ctx := range c.Lineage() {
+		// The root contexts carry no command or the app's own.
+		if ctx.Command == nil || ctx.Command.Name == "" || ctx.Command.Name == c.App.Name {
+			continue
+		}
+		if len(names) == 0 || names[0] != ctx.Command.Name {
+			names = append([]string{ctx.Command.Name}, names...)
+		}
 	}
-	return c.Command.FullName()
+	return strings.Join(names, " ")
 }
 
 func defaultEndpointsText(f *Factory) string {
@@ -158,9 +168,12 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 // commandList is every command, each built fresh.
 func commandList(f *Factory) []*cli.Command {
 	return []*cli.Command{
+		newAttachCommand(f),
 		newCompleteCommand(f),
 		newCompletionCommand(f),
 		newConfigCommand(f),
+		newCreateCommand(f),
+		newExecCommand(f),
 		newImageFsInfoCommand(f),
 		newImagesCommand(f),
 		newInfoCommand(f),
@@ -169,10 +182,15 @@ func commandList(f *Factory) []*cli.Command {
 		newInspectpCommand(f),
 		newLogsCommand(f),
 		newPodsCommand(f),
+		newPortForwardCommand(f),
 		newPsCommand(f),
+		newPullCommand(f),
 		newRmCommand(f),
 		newRmiCommand(f),
 		newRmpCommand(f),
+		newRunCommand(f),
+		newRunpCommand(f),
+		newStartCommand(f),
 		newStopCommand(f),
 		newStoppCommand(f),
 		newUpdateCommand(f),

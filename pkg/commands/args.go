@@ -86,7 +86,9 @@ func reorderCommandArgs(cmd *cli.Command, args []string) []string {
 			break
 		}
 	}
-	if needSep && !stopAtArg {
+	// A pass-through command (exec) needs "--" only when its first word
+	// looks like a flag; otherwise urfave stops at it by itself.
+	if needSep && (!stopAtArg || strings.HasPrefix(pos[0], "-")) {
 		flags = append(flags, "--")
 	}
 	return append(flags, pos...)

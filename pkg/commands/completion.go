@@ -33,9 +33,35 @@ const (
 // argKinds maps commands to the kind of their positional arguments.
 var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
+	"exec": argContainer, "attach": argContainer, "port-forward": argPod,
 	"stop": argContainer, "rm": argContainer, "update": argContainer,
 	"stopp": argPod, "rmp": argPod, "rmi": argImage,
 	"config": argConfigKey, "completion": argShell,
+	"start": argContainer, "create": argPod, "pull": argImage,
+}
+
+// singleObjectArg names the commands whose first argument alone is an
+// object (the rest is a command, ports, or create's config files).
+var singleObjectArg = map[string]bool{"exec": true, "attach": true, "port-forward": true, "create": true}
+
+// countPositional counts the arguments in words that are neither flags nor
+// flag values.
+func countPositional(cmd *cli.Command, words []string) int {
+	n := 0
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if w == "--" {
+			return n + len(words) - i - 1
+		}
+		if isFlagToken(w) {
+			if takesValue(cmd.Flags, w, true) && !strings.Contains(w, "=") {
+				i++
+			}
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 var completionScripts = map[string]string{
@@ -167,6 +193,11 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 	}
 	if strings.HasPrefix(cur, "-") {
 		return flagNames(cmd.Flags)
+	}
+	if singleObjectArg[cmd.Name] && countPositional(cmd, rest) > 0 {
+		// exec's command, port-forward's ports: nothing to offer; create's
+		// config files: the shell completes file names.
+		return nil
 	}
 	f.flags = globals
 	return dynamicArgs(ctx, f, argKinds[cmd.Name])

@@ -24,6 +24,11 @@ type Factory struct {
 	DefaultEndpoints []string
 	// Version is crictl's own version.
 	Version string
+	// ReadPassword reads a password from the terminal without echo; nil
+	// reads the terminal on stdin.
+	ReadPassword func(ctx context.Context) ([]byte, error)
+
+	exitHooks *exitHooks
 
 	flags     config.Flags
 	cfg       *config.Config

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,7 +33,8 @@ func Version() string {
 // exit code. SIGINT and SIGTERM cancel the running command; a second one
 // ends the process at once.
 func Main(args []string) int {
-	ctx, stop := signalContext()
+	hooks := &exitHooks{}
+	ctx, stop := signalContext(hooks)
 	defer stop()
 	// A closed pipe must end the output quietly, not kill the process.
 	signal.Ignore(syscall.SIGPIPE)
@@ -47,11 +49,12 @@ func Main(args []string) int {
 		Getenv:           os.Getenv,
 		DefaultEndpoints: cri.DefaultEndpoints,
 		Version:          Version(),
+		exitHooks:        hooks,
 	}
 	return Run(ctx, f, args)
 }
 
-func signalContext() (context.Context, func()) {
+func signalContext(hooks *exitHooks) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -59,9 +62,47 @@ func signalContext() (context.Context, func()) {
 		<-ch
 		cancel()
 		<-ch
+		hooks.run()
 		os.Exit(130) //nolint:forbidigo // a second Ctrl-C ends a command that does not stop
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// exitHooks run before a second signal ends the process at once, so that
+// state outside the process (a terminal in raw mode) is put back.
+type exitHooks struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func()
+}
+
+// add registers fn and returns its removal; on a nil receiver (tests) it
+// does nothing.
+func (h *exitHooks) add(fn func()) (remove func()) {
+	if h == nil {
+		return func() {}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fns == nil {
+		h.fns = map[int]func(){}
+	}
+	id := h.next
+	h.next++
+	h.fns[id] = fn
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(h.fns, id)
+	}
+}
+
+func (h *exitHooks) run() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, fn := range h.fns {
+		fn()
+	}
 }
 
 // Run runs one command line with the factory's streams and returns the exit

@@ -67,8 +67,12 @@ func Dial(endpoint string, opts Options) (*Conn, error) {
 		grpc.WithContextDialer(c.dial),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize)),
 		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
-			MinConnectTimeout: opts.Timeout,
+			Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			// Longer than the call's own deadline, so a peer that accepts
+			// and never answers ends with that deadline ("did not answer
+			// within"), not with a handshake timeout that reads like a
+			// protocol error.
+			MinConnectTimeout: opts.Timeout + 5*time.Second,
 		}),
 		grpc.WithDisableServiceConfig(),
 		grpc.WithUnaryInterceptor(c.unary),
@@ -213,7 +217,7 @@ func (c *Conn) retryable(name string, err error) bool {
 	if de := c.dialErr.Load(); de != nil {
 		return de.Kind == Refused
 	}
-	return readOnly[name] && !notGRPC(err)
+	return readOnly[name] && !notGRPC(err) && !noAnswer(err)
 }
 
 func (c *Conn) debugf(format string, args ...any) {
@@ -256,6 +260,10 @@ func (c *Conn) wrap(ctx context.Context, name string, timeout time.Duration, err
 			e.Msg = "cannot connect to the runtime at " + c.endpoint + ": " + de.Error()
 			return e
 		}
+		if noAnswer(err) {
+			e.Msg = fmt.Sprintf("the runtime at %s accepted the connection but did not answer within %s (is it a CRI gRPC endpoint?)", c.endpoint, timeout)
+			return e
+		}
 		if notGRPC(err) {
 			e.Msg = fmt.Sprintf("the endpoint %s does not speak gRPC: is it a CRI runtime socket?", c.endpoint)
 			return e
@@ -271,6 +279,13 @@ func (c *Conn) wrap(ctx context.Context, name string, timeout time.Duration, err
 	}
 	e.Msg = fmt.Sprintf("%s: %s", name, st.Message())
 	return e
+}
+
+// noAnswer reports a handshake that timed out: the peer accepted the
+// connection and said nothing.
+func noAnswer(err error) bool {
+	msg := status.Convert(err).Message()
+	return strings.Contains(msg, "preface") && (strings.Contains(msg, "timeout") || strings.Contains(msg, "timed out") || strings.Contains(msg, "deadline"))
 }
 
 func notGRPC(err error) bool {

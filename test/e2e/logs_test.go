@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,8 +70,22 @@ func TestLogsPodMergedAndRotated(t *testing.T) {
 		"b": `sleep 0.25; echo b1; sleep 0.5; echo b2; exec sleep 3600`,
 	})
 	time.Sleep(1500 * time.Millisecond)
-	out := mustCrictl(t, env, "logs", "--pod", "logs-pod", "--namespace", "e2e-logs")
-	if out != "[a] a1\n[b] b1\n[a] a2\n[b] b2\n" {
+	// The containers start one after the other, so check the merge by the
+	// timestamps rather than by a fixed order.
+	out := mustCrictl(t, env, "logs", "-t", "--pod", "logs-pod", "--namespace", "e2e-logs")
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	var got []string
+	prev := ""
+	for _, l := range lines {
+		ts, rest, _ := strings.Cut(l, " ")
+		if ts < prev {
+			t.Errorf("logs --pod: not in time order:\n%s", out)
+		}
+		prev = ts
+		got = append(got, rest)
+	}
+	sort.Strings(got)
+	if strings.Join(got, ",") != "[a] a1,[a] a2,[b] b1,[b] b2" {
 		t.Errorf("logs --pod: %q", out)
 	}
 	// kubelet-style rotation: rename, then ask the runtime to reopen.

@@ -55,6 +55,10 @@ type ContainerSpec struct {
 	Annotations map[string]string
 	// CreateOnly leaves the container in state CREATED.
 	CreateOnly bool
+	// Stdin keeps the container's stdin open (for attach); StdinOnce
+	// closes it when the first attached client's stdin ends; TTY gives it
+	// a terminal.
+	Stdin, StdinOnce, TTY bool
 }
 
 // Pod is a pod sandbox made by RunPod.
@@ -209,6 +213,9 @@ func (e *Env) containerConfig(pod *Pod, spec *ContainerSpec) *runtimeapi.Contain
 			{Key: "POD_NAMESPACE", Value: []byte(pod.Namespace)},
 		},
 		LogPath:     fmt.Sprintf("%s/%d.log", spec.Name, spec.Attempt),
+		Stdin:       spec.Stdin,
+		StdinOnce:   spec.StdinOnce,
+		Tty:         spec.TTY,
 		Labels:      labels,
 		Annotations: annotations,
 		Linux: &runtimeapi.LinuxContainerConfig{

@@ -1,0 +1,209 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/criconfig"
+	"github.com/crictl/crictl/pkg/imageref"
+	"github.com/crictl/crictl/pkg/output"
+	"github.com/urfave/cli/v2"
+	"google.golang.org/grpc/codes"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+type pullCmdOptions struct {
+	pull        pullOptions
+	podConfig   string
+	annotations cli.StringSlice
+
+	ref     imageref.Reference
+	sandbox *runtimeapi.PodSandboxConfig
+	ann     map[string]string
+}
+
+func newPullCommand(f *Factory) *cli.Command {
+	o := &pullCmdOptions{}
+	flags := append(o.pull.flags(),
+		&cli.StringFlag{Name: "pod-config", Destination: &o.podConfig, TakesFile: true,
+			Usage: "pod config file (YAML or JSON) sent with the pull, for runtime handlers that pull per pod"},
+		&cli.StringSliceFlag{Name: "annotation", Aliases: []string{"a"}, Destination: &o.annotations,
+			Usage: "annotation key=value sent with the pull (repeatable)"},
+	)
+	return &cli.Command{
+		Name:      "pull",
+		Usage:     "Pull an image from a registry",
+		ArgsUsage: "NAME[:TAG|@DIGEST]",
+		Description: "The reference is checked before anything is sent to the runtime. Credentials come from\n" +
+			"--creds, --auth, --username (with the terminal or --password-stdin), $CRICTL_CREDS, $CRICTL_AUTH,\n" +
+			"else from the registry's entry in $DOCKER_CONFIG/config.json or ~/.docker/config.json.",
+		Flags:       flags,
+		Subcommands: []*cli.Command{podSchemaCommand(f, "Print the JSON Schema of the --pod-config file")},
+		Action: func(c *cli.Context) error {
+			cmd := commandPath(c)
+			switch {
+			case c.NArg() == 0:
+				return usagef(cmd, "pull needs an image name: NAME[:TAG|@DIGEST]")
+			case c.NArg() > 1:
+				return usagef(cmd, "pull takes one image, got %d arguments", c.NArg())
+			}
+			ref, err := imageref.Parse(c.Args().First())
+			if err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			o.ref = ref
+			if err := o.pull.validate(c, f); err != nil {
+				return err
+			}
+			if o.ann, err = parseKeyValues("--annotation", o.annotations.Value()); err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			if c.IsSet("pod-config") {
+				if o.sandbox, err = criconfig.LoadPod(o.podConfig); err != nil {
+					return err
+				}
+			}
+			if err := o.pull.credentials(c.Context, c, f); err != nil {
+				return err
+			}
+			return runPull(c.Context, f, o, c.Args().First())
+		},
+	}
+}
+
+func runPull(ctx context.Context, f *Factory, o *pullCmdOptions, image string) error {
+	ref, err := pullImage(ctx, f, &o.pull, o.ref, &runtimeapi.ImageSpec{Image: image, Annotations: o.ann}, o.sandbox)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Image is up to date for %s\n", output.Escape(ref))
+	return err
+}
+
+// parseKeyValues parses repeated key=value flags (split at the first '=').
+func parseKeyValues(flag string, vals []string) (map[string]string, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(vals))
+	for _, kv := range vals {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s %q: want key=value", flag, kv)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// pullImage pulls spec with the credentials for ref, bounded by
+// --pull-timeout rather than --timeout, showing a spinner on a terminal.
+// It returns the image reference the runtime answers.
+func pullImage(ctx context.Context, f *Factory, o *pullOptions, ref imageref.Reference, spec *runtimeapi.ImageSpec, sandbox *runtimeapi.PodSandboxConfig) (string, error) {
+	auth, err := o.authFor(f, ref)
+	if err != nil {
+		return "", err
+	}
+	is, err := f.Image()
+	if err != nil {
+		return "", err
+	}
+	stop := startSpinner(f, "Pulling "+spec.GetImage())
+	resp, err := is.PullImage(cri.WithTimeout(ctx, o.timeout), &runtimeapi.PullImageRequest{Image: spec, Auth: auth, SandboxConfig: sandbox})
+	stop()
+	if err != nil {
+		return "", pullError(spec.GetImage(), o.timeout, auth != nil, err)
+	}
+	return resp.GetImageRef(), nil
+}
+
+// pullError explains the failures users meet most: the pull timeout and
+// a registry that wants (other) credentials.
+func pullError(image string, timeout time.Duration, sentAuth bool, err error) error {
+	var ce *cri.Error
+	if errors.As(err, &ce) && ce.Code == codes.DeadlineExceeded && timeout > 0 {
+		return fmt.Errorf("pulling %s: not done within --pull-timeout %s", image, timeout)
+	}
+	msg := err.Error()
+	lower := strings.ToLower(msg)
+	if strings.Contains(lower, "401 unauthorized") || strings.Contains(lower, "403 forbidden") || strings.Contains(lower, "authorization failed") {
+		if sentAuth {
+			msg += " (the registry refused the credentials)"
+		} else {
+			msg += " (the registry wants credentials: use --creds, --username with --password-stdin, or a docker config.json)"
+		}
+	}
+	return fmt.Errorf("pulling %s: %s", image, msg)
+}
+
+// spinnerDelay keeps quick pulls (image already present) from flashing.
+const spinnerDelay = 300 * time.Millisecond
+
+// startSpinner shows msg with a spinner and the time elapsed on stderr
+// while a call that reports no progress runs, only when stderr is a
+// terminal (and not with -D, whose lines it would garble). The returned
+// stop erases it.
+func startSpinner(f *Factory, msg string) (stop func()) {
+	if !f.IO.ErrTTY {
+		return func() {}
+	}
+	if cfg, err := f.Config(); err == nil && cfg.Debug {
+		return func() {}
+	}
+	const maxMsg = 60
+	msg = output.Escape(msg)
+	if len(msg) > maxMsg {
+		msg = msg[:maxMsg-3] + "..."
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		delay := time.NewTimer(spinnerDelay)
+		defer delay.Stop()
+		select {
+		case <-done:
+			return
+		case <-delay.C:
+		}
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		frames := `|/-\`
+		for i := 0; ; i++ {
+			fmt.Fprintf(f.IO.ErrOut, "\r\x1b[K%c %s %.1fs", frames[i%len(frames)], msg, time.Since(start).Seconds())
+			select {
+			case <-done:
+				fmt.Fprint(f.IO.ErrOut, "\r\x1b[K")
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done); wg.Wait() }) }
+}
+
+// podSchemaCommand is the jsonschema subcommand of runp and pull.
+func podSchemaCommand(f *Factory, usage string) *cli.Command {
+	return &cli.Command{
+		Name:    "jsonschema",
+		Aliases: []string{"js"},
+		Usage:   usage,
+		Description: "A JSON Schema (draft 2020-12) generated from the CRI's PodSandboxConfig: snake_case property\n" +
+			"names, enums as numbers or names. Config files may also use the camelCase names inspect prints.",
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			_, err := f.IO.Out.Write(criconfig.PodSchema())
+			return err
+		},
+	}
+}

@@ -1,0 +1,83 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/crictl/crictl/pkg/cri"
+	"github.com/urfave/cli/v2"
+	"google.golang.org/grpc/codes"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func newStartCommand(f *Factory) *cli.Command {
+	return &cli.Command{
+		Name:      "start",
+		Usage:     "Start one or more created containers",
+		ArgsUsage: "CONTAINER (ID, ID prefix or name)...",
+		Description: "Starts the containers one after another and prints the ID of each one started. A container\n" +
+			"that cannot be started is reported and the others are still started; the exit code is then 1.",
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usagef(commandPath(c), "start needs at least one container")
+			}
+			for _, a := range c.Args().Slice() {
+				if err := checkArg("container", a); err != nil {
+					return usagef(commandPath(c), "%v", err)
+				}
+			}
+			return runStart(c.Context, f, c.Args().Slice())
+		},
+	}
+}
+
+func runStart(ctx context.Context, f *Factory, args []string) error {
+	r := &resolver{f: f}
+	failed := false
+	report := func(err error) {
+		failed = true
+		fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
+	}
+	// A runtime that cannot be reached fails every item the same way:
+	// one error, not one per container.
+	unreachable := func(err error) bool {
+		var ce *cri.Error
+		return errors.As(err, &ce) && ce.Code == codes.Unavailable
+	}
+	for _, a := range args {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		id, err := r.container(ctx, a)
+		if unreachable(err) {
+			return err
+		}
+		if err != nil {
+			report(err)
+			continue
+		}
+		rs, err := f.Runtime()
+		if err != nil {
+			return err
+		}
+		if _, err := rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
+			switch {
+			case unreachable(err):
+				return err
+			case cri.IsNotFound(err):
+				report(notFound("container", a, err))
+			default:
+				report(fmt.Errorf("starting the container %s: %w", a, err))
+			}
+			continue
+		}
+		if _, err := fmt.Fprintln(f.IO.Out, id); err != nil {
+			return err
+		}
+	}
+	if failed {
+		return errSilent
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package commands
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/crictl/crictl/pkg/stream"
+	"github.com/urfave/cli/v2"
+)
+
+// streamOptions are the flags of the commands that connect to the
+// runtime's streaming server (exec, attach, port-forward): the transport
+// and the reference's TLS flags.
+type streamOptions struct {
+	transport              string
+	tlsSNI, tlsCA, tlsCert string
+	tlsKey                 string
+	onlySPDY               bool
+	tlsConfig              *tls.Config
+}
+
+func (o *streamOptions) flags() []cli.Flag {
+	usage := "how to talk to the runtime's streaming server: spdy, or websocket (v5.channel.k8s.io, else v4)"
+	if o.onlySPDY {
+		usage = "how to talk to the runtime's streaming server: spdy (the CRI streaming servers forward ports over spdy only)"
+	}
+	return []cli.Flag{
+		&cli.StringFlag{Name: "transport", Aliases: []string{"r"}, Value: string(stream.SPDY), Destination: &o.transport, Usage: usage},
+		&cli.StringFlag{Name: "tls-sni", Aliases: []string{"tls-server-name"}, Value: "localhost", Destination: &o.tlsSNI,
+			Usage: "server name the streaming server's certificate is checked against (with --tls-ca)"},
+		&cli.StringFlag{Name: "tls-ca", Destination: &o.tlsCA, Usage: "CA certificate file (PEM) that the streaming server's certificate must chain to; without it an https streaming server is not verified, as in the reference"},
+		&cli.StringFlag{Name: "tls-cert", Destination: &o.tlsCert, Usage: "client certificate file (PEM) for a TLS streaming server; needs --tls-key"},
+		&cli.StringFlag{Name: "tls-key", Destination: &o.tlsKey, Usage: "client key file (PEM) for a TLS streaming server; needs --tls-cert"},
+	}
+}
+
+// validate checks the transport and loads the TLS files, before any RPC.
+func (o *streamOptions) validate(c *cli.Context) error {
+	cmd := commandPath(c)
+	switch stream.Transport(o.transport) {
+	case stream.SPDY:
+	case stream.WebSocket:
+		if o.onlySPDY {
+			return usagef(cmd, "--transport websocket: %s speaks spdy only (the CRI streaming servers' WebSocket port-forward carries a single connection per port)", c.Command.Name)
+		}
+	default:
+		return usagef(cmd, "--transport %q: must be spdy or websocket", o.transport)
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usagef(cmd, "--tls-cert and --tls-key must be given together (--tls-ca is optional)")
+	}
+	if o.tlsCA == "" && o.tlsCert == "" {
+		// As the reference: an https streaming server is not verified.
+		o.tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the reference's default; --tls-ca verifies
+		return nil
+	}
+	cfg := &tls.Config{ServerName: o.tlsSNI, MinVersion: tls.VersionTLS12}
+	if o.tlsCA != "" {
+		pem, err := os.ReadFile(o.tlsCA)
+		if err != nil {
+			return fmt.Errorf("--tls-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--tls-ca %s: no PEM certificate in the file", o.tlsCA)
+		}
+		cfg.RootCAs = pool
+	} else {
+		cfg.InsecureSkipVerify = true //nolint:gosec // the reference's default; --tls-ca verifies
+	}
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	o.tlsConfig = cfg
+	return nil
+}
+
+// target makes the stream target of a URL the runtime returned; setting up
+// the stream is bounded by --timeout.
+func (o *streamOptions) target(f *Factory, rawURL string) (*stream.Target, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	u, err := stream.ResolveURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	t := &stream.Target{URL: u, Transport: stream.Transport(o.transport), TLS: o.tlsConfig, Timeout: cfg.Timeout}
+	if cfg.Debug {
+		t.Debug = f.IO.ErrOut
+	}
+	return t, nil
+}
+
+// streamError words a failed session for the user; it passes the remote
+// exit code, detaching and cancellation through for the caller.
+func (o *streamOptions) streamError(err error) error {
+	var ue *stream.UpgradeError
+	if errors.As(err, &ue) && ue.StatusCode == http.StatusForbidden && o.transport == string(stream.WebSocket) {
+		return fmt.Errorf("%w (the runtime's streaming server refused the WebSocket protocols v5.channel.k8s.io and v4.channel.k8s.io: use --transport spdy)", err)
+	}
+	return err
+}
+
+// flushWriter flushes crictl's buffered stdout after every write, so a
+// stream's output appears as it arrives.
+type flushWriter struct {
+	w io.Writer
+}
+
+func (fw flushWriter) Write(p []byte) (int, error) {
+	n, err := fw.w.Write(p)
+	if err == nil {
+		if fl, ok := fw.w.(interface{ Flush() error }); ok {
+			err = fl.Flush()
+		}
+	}
+	return n, err
+}
+
+// exitCodeOf maps a remote exit code to a process exit code: 1..255 pass
+// through, anything else that is not 0 becomes 255 (a code of 256 must not
+// read as success).
+func exitCodeOf(code int) int {
+	if code >= 0 && code <= 255 {
+		return code
+	}
+	return 255
+}
