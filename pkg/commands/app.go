@@ -185,9 +185,15 @@ func commandList(f *Factory) []*cli.Command {
 		newPortForwardCommand(f),
 		newPsCommand(f),
 		newPullCommand(f),
+		newRmCommand(f),
+		newRmiCommand(f),
+		newRmpCommand(f),
 		newRunCommand(f),
 		newRunpCommand(f),
 		newStartCommand(f),
+		newStopCommand(f),
+		newStoppCommand(f),
+		newUpdateCommand(f),
 		newVersionCommand(f),
 	}
 }

@@ -34,6 +34,8 @@ const (
 var argKinds = map[string]argKind{
 	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
 	"exec": argContainer, "attach": argContainer, "port-forward": argPod,
+	"stop": argContainer, "rm": argContainer, "update": argContainer,
+	"stopp": argPod, "rmp": argPod, "rmi": argImage,
 	"config": argConfigKey, "completion": argShell,
 	"start": argContainer, "create": argPod, "pull": argImage,
 }

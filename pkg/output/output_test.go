@@ -167,3 +167,15 @@ func TestIDColumnWidensOnCollision(t *testing.T) {
 		t.Errorf("noTrunc: %q", got)
 	}
 }
+
+func TestWidth(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{{"abc", 3}, {"日本語", 6}, {"ｈｅｌｌｏ", 10}, {"e\u0301", 1}, {"café", 4}, {"한국", 4}} {
+		if got := width(tc.s); got != tc.want {
+			t.Errorf("width(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mattn/go-runewidth"
+	"unicode"
+
+	xwidth "golang.org/x/text/width"
 )
 
 // gutter separates table columns.
@@ -88,14 +90,31 @@ func trimRight(b []byte) []byte {
 }
 
 // width is the display width of an escaped cell; cells are almost always
-// ASCII, where it is the length.
+// ASCII, where it is the length. Escaped cells hold no control characters.
 func width(s string) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return runewidth.StringWidth(s)
+			return wideWidth(s)
 		}
 	}
 	return len(s)
+}
+
+// wideWidth counts East Asian wide and fullwidth runes as two columns and
+// combining marks as none. golang.org/x/text/width has no package
+// initialisation, unlike go-runewidth (0.13 ms at every start).
+func wideWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case isWide(r):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // KV writes "Key: value" lines, the reference's verbose and inspect-table
@@ -137,4 +156,9 @@ func (k *KV) Blank() { k.b.WriteByte('\n') }
 func (k *KV) WriteTo(w io.Writer) (int64, error) {
 	n, err := io.WriteString(w, k.b.String())
 	return int64(n), err
+}
+
+func isWide(r rune) bool {
+	k := xwidth.LookupRune(r).Kind()
+	return k == xwidth.EastAsianWide || k == xwidth.EastAsianFullwidth
 }
