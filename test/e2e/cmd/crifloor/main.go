@@ -1,0 +1,156 @@
+// Command crifloor is the raw-RPC floor of `make bench`: for one crictl
+// command it makes only the CRI calls that command cannot avoid, on one
+// gRPC connection, decodes the replies (as any client must) and prints a
+// count. What a CLI spends above it is its own start-up, extra RPCs,
+// decoding and formatting.
+//
+//	crifloor SOCKET MODE [ID]
+//
+// SOCKET is a path or a unix:// endpoint. Modes and their calls:
+//
+//	version      Version
+//	info         Status (verbose)
+//	pods         ListPodSandbox
+//	ps           ListContainers + ListPodSandbox, concurrently (the pods give POD and NAMESPACE)
+//	containers   ListContainers, for `ps -o json|yaml` (the reference's shape has no pods)
+//	ps-running   ListContainers (state RUNNING) + ListPodSandbox, for `ps` without -a
+//	images       ListImages
+//	inspect ID   ContainerStatus (verbose)
+//	inspectp ID  PodSandboxStatus (verbose)
+//
+// Build it as the bench does, small and static:
+//
+//	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/crifloor ./test/e2e/cmd/crifloor
+//
+// It imports only gRPC and the generated CRI API (no YAML, no CLI
+// framework), so its start-up is close to that of any static Go gRPC client.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+const maxMsg = 16 << 20 // crictl's receive limit
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "crifloor:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("usage: crifloor SOCKET version|info|pods|ps|ps-running|containers|images|inspect ID|inspectp ID")
+	}
+	sock, mode := strings.TrimPrefix(args[0], "unix://"), args[1]
+	id := ""
+	if mode == "inspect" || mode == "inspectp" {
+		if len(args) != 3 {
+			return fmt.Errorf("%s needs an ID", mode)
+		}
+		id = args[2]
+	} else if len(args) != 2 {
+		return fmt.Errorf("%s takes no arguments", mode)
+	}
+	conn, err := grpc.NewClient("passthrough:///unix",
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		}),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg)),
+	)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close() }()
+	rt := runtimeapi.NewRuntimeServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	n := 0
+	switch mode {
+	case "version":
+		r, err := rt.Version(ctx, &runtimeapi.VersionRequest{})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetRuntimeVersion())
+	case "info":
+		r, err := rt.Status(ctx, &runtimeapi.StatusRequest{Verbose: true})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetStatus().GetConditions())
+	case "pods":
+		r, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetItems())
+	case "containers":
+		r, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetContainers())
+	case "ps", "ps-running":
+		// the two lists are independent: made concurrently, as a client
+		// that wants the least wall time does
+		req := &runtimeapi.ListContainersRequest{}
+		if mode == "ps-running" {
+			req.Filter = &runtimeapi.ContainerFilter{State: &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}}
+		}
+		var (
+			wg   sync.WaitGroup
+			p    *runtimeapi.ListPodSandboxResponse
+			pErr error
+		)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, pErr = rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+		}()
+		c, err := rt.ListContainers(ctx, req)
+		wg.Wait()
+		if err != nil {
+			return err
+		}
+		if pErr != nil {
+			return pErr
+		}
+		n = len(c.GetContainers()) + len(p.GetItems())
+	case "images":
+		r, err := runtimeapi.NewImageServiceClient(conn).ListImages(ctx, &runtimeapi.ListImagesRequest{})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetImages())
+	case "inspect":
+		r, err := rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: true})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetInfo())
+	case "inspectp":
+		r, err := rt.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: true})
+		if err != nil {
+			return err
+		}
+		n = len(r.GetInfo())
+	default:
+		return fmt.Errorf("unknown mode %q", mode)
+	}
+	fmt.Println(n)
+	return nil
+}
