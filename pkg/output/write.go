@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/template"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"sigs.k8s.io/yaml"
 )
@@ -16,17 +15,14 @@ import (
 // MarshalJSON returns the canonical JSON document of v, indented by two
 // spaces and ending in a newline. A proto.Message is rendered with protojson
 // (lowerCamel names, enum names, int64 as strings, default values emitted) as
-// the reference does; anything else with encoding/json (sorted map keys).
-// protojson deliberately varies its whitespace between builds, so its output
-// is re-indented, which makes the result byte-stable.
+// the reference does, normalised so that it is byte-stable across builds
+// (see marshalProto); anything else with encoding/json (sorted map keys).
 func MarshalJSON(v any) ([]byte, error) {
-	var raw []byte
-	var err error
 	if m, ok := v.(proto.Message); ok {
-		raw, err = protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(m)
-	} else {
-		raw, err = json.Marshal(v)
+		doc, err := marshalProto(nil, m, "")
+		return append(doc, '\n'), err
 	}
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encoding JSON: %w", err)
 	}
@@ -55,6 +51,9 @@ func Decode(doc []byte) (any, error) {
 // (stdout is a terminal) template output has control characters from the
 // data escaped, keeping newlines and tabs.
 func Document(w io.Writer, f Format, tmpl *template.Template, v any, escape bool) error {
+	if m, ok := v.(proto.Message); ok && f == JSON {
+		return writeProtoJSON(w, m)
+	}
 	doc, err := MarshalJSON(v)
 	if err != nil {
 		return err
