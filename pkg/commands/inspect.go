@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -129,6 +130,49 @@ func infoLines(kv *output.KV, info map[string]string) {
 		}
 		kv.Entry(k, v)
 	}
+}
+
+// inspected is how an inspect command fetches and shows one object.
+type inspected[R any] struct {
+	fetch func(ctx context.Context, id string) (R, error)
+	doc   func(R) (statusDoc, error)
+	table func(*output.KV, R)
+}
+
+// inspectAll fetches the objects concurrently (order kept) and prints
+// those that answered, as one document (an array for several) or as
+// Key: value blocks; it then reports errs (from resolving the arguments)
+// and the failed fetches, one line each, and exits 1 if there were any.
+func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
+	resps := make([]R, len(ids))
+	fetchErrs := make([]error, len(ids))
+	fanOut(len(ids), func(i int) {
+		resps[i], fetchErrs[i] = in.fetch(ctx, ids[i])
+	})
+	var docs []statusDoc
+	var kv output.KV
+	for i, r := range resps {
+		if fetchErrs[i] != nil {
+			continue
+		}
+		if out.format == output.TableFormat {
+			in.table(&kv, r)
+			continue
+		}
+		doc, err := in.doc(r)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, doc)
+	}
+	if out.format == output.TableFormat {
+		if _, err := kv.WriteTo(f.IO.Out); err != nil {
+			return err
+		}
+	} else if err := writeDocs(f, out, docs); err != nil {
+		return err
+	}
+	return reportAll(f, append(errs, fetchErrs...))
 }
 
 // notFound makes a runtime NotFound answer about one object read well.

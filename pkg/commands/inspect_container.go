@@ -67,41 +67,20 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 	if err != nil {
 		return err
 	}
-	resps := make([]*runtimeapi.ContainerStatusResponse, len(ids))
-	statusErrs := make([]error, len(ids))
-	fanOut(len(ids), func(i int) {
-		resps[i], statusErrs[i] = rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: ids[i], Verbose: !o.quiet})
-		if cri.IsNotFound(statusErrs[i]) {
-			statusErrs[i] = notFound("container", ids[i], statusErrs[i])
-		}
-	})
-	errs = append(errs, statusErrs...)
-
-	var docs []statusDoc
-	var kv output.KV
 	now := f.Now()
-	for i, r := range resps {
-		if statusErrs[i] != nil {
-			continue
-		}
-		if o.out.format == output.TableFormat {
-			containerStatusTable(&kv, r, now, !o.quiet)
-			continue
-		}
-		doc, err := newStatusDoc(r.GetStatus(), r.GetInfo(), containerTimes(r.GetStatus()))
-		if err != nil {
-			return err
-		}
-		docs = append(docs, doc)
-	}
-	if o.out.format == output.TableFormat {
-		if _, err := kv.WriteTo(f.IO.Out); err != nil {
-			return err
-		}
-	} else if err := writeDocs(f, &o.out, docs); err != nil {
-		return err
-	}
-	return reportAll(f, errs)
+	return inspectAll(ctx, f, &o.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
+		fetch: func(ctx context.Context, id string) (*runtimeapi.ContainerStatusResponse, error) {
+			r, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: !o.quiet})
+			if cri.IsNotFound(err) {
+				err = notFound("container", id, err)
+			}
+			return r, err
+		},
+		doc: func(r *runtimeapi.ContainerStatusResponse) (statusDoc, error) {
+			return newStatusDoc(r.GetStatus(), r.GetInfo(), containerTimes(r.GetStatus()))
+		},
+		table: func(kv *output.KV, r *runtimeapi.ContainerStatusResponse) { containerStatusTable(kv, r, now, !o.quiet) },
+	})
 }
 
 // containerTimes replaces the status's nanosecond times with RFC 3339, as

@@ -2,7 +2,9 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
@@ -63,49 +65,22 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 	if err != nil {
 		return err
 	}
-	resps := make([]*runtimeapi.ImageStatusResponse, len(refs))
-	errs := make([]error, len(refs))
-	fanOut(len(refs), func(i int) {
-		if errs[i] = checkImageArg(refs[i]); errs[i] != nil {
-			return
-		}
-		resps[i], errs[i] = is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: refs[i]}, Verbose: !o.quiet})
-		if errs[i] == nil && resps[i].GetImage() == nil {
-			errs[i] = fmt.Errorf("image %q not found", refs[i])
-		}
+	return inspectAll(ctx, f, &o.out, refs, nil, inspected[*runtimeapi.ImageStatusResponse]{
+		fetch: func(ctx context.Context, ref string) (*runtimeapi.ImageStatusResponse, error) {
+			if strings.TrimSpace(ref) == "" {
+				return nil, errors.New("empty image reference")
+			}
+			r, err := is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}, Verbose: !o.quiet})
+			if err == nil && r.GetImage() == nil {
+				err = fmt.Errorf("image %q not found", ref)
+			}
+			return r, err
+		},
+		doc: func(r *runtimeapi.ImageStatusResponse) (statusDoc, error) {
+			return newStatusDoc(r.GetImage(), r.GetInfo(), nil)
+		},
+		table: func(kv *output.KV, r *runtimeapi.ImageStatusResponse) { imageStatusTable(kv, r, !o.quiet) },
 	})
-
-	var docs []statusDoc
-	var kv output.KV
-	for i, r := range resps {
-		if errs[i] != nil {
-			continue
-		}
-		if o.out.format == output.TableFormat {
-			imageStatusTable(&kv, r, !o.quiet)
-			continue
-		}
-		doc, err := newStatusDoc(r.GetImage(), r.GetInfo(), nil)
-		if err != nil {
-			return err
-		}
-		docs = append(docs, doc)
-	}
-	if o.out.format == output.TableFormat {
-		if _, err := kv.WriteTo(f.IO.Out); err != nil {
-			return err
-		}
-	} else if err := writeDocs(f, &o.out, docs); err != nil {
-		return err
-	}
-	return reportAll(f, errs)
-}
-
-func checkImageArg(ref string) error {
-	if err := checkArg("image", ref); err != nil && ref == "" {
-		return err
-	}
-	return nil
 }
 
 func imageStatusTable(kv *output.KV, r *runtimeapi.ImageStatusResponse, verbose bool) {

@@ -76,43 +76,22 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 	if err != nil {
 		return err
 	}
-	resps := make([]*runtimeapi.PodSandboxStatusResponse, len(ids))
-	statusErrs := make([]error, len(ids))
-	fanOut(len(ids), func(i int) {
-		resps[i], statusErrs[i] = rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: ids[i], Verbose: !o.quiet})
-		if cri.IsNotFound(statusErrs[i]) {
-			statusErrs[i] = notFound("pod", ids[i], statusErrs[i])
-		}
+	return inspectAll(ctx, f, &o.out, ids, errs, inspected[*runtimeapi.PodSandboxStatusResponse]{
+		fetch: func(ctx context.Context, id string) (*runtimeapi.PodSandboxStatusResponse, error) {
+			r, err := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: !o.quiet})
+			if cri.IsNotFound(err) {
+				err = notFound("pod", id, err)
+			}
+			return r, err
+		},
+		doc: func(r *runtimeapi.PodSandboxStatusResponse) (statusDoc, error) {
+			st := r.GetStatus()
+			return newStatusDoc(st, r.GetInfo(), func(m map[string]any) {
+				m["createdAt"] = rfc3339(st.GetCreatedAt(), true)
+			})
+		},
+		table: func(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse) { podStatusTable(kv, r, !o.quiet) },
 	})
-	errs = append(errs, statusErrs...)
-
-	var docs []statusDoc
-	var kv output.KV
-	for i, r := range resps {
-		if statusErrs[i] != nil {
-			continue
-		}
-		if o.out.format == output.TableFormat {
-			podStatusTable(&kv, r, !o.quiet)
-			continue
-		}
-		st := r.GetStatus()
-		doc, err := newStatusDoc(st, r.GetInfo(), func(m map[string]any) {
-			m["createdAt"] = rfc3339(st.GetCreatedAt(), true)
-		})
-		if err != nil {
-			return err
-		}
-		docs = append(docs, doc)
-	}
-	if o.out.format == output.TableFormat {
-		if _, err := kv.WriteTo(f.IO.Out); err != nil {
-			return err
-		}
-	} else if err := writeDocs(f, &o.out, docs); err != nil {
-		return err
-	}
-	return reportAll(f, errs)
 }
 
 func podStatusTable(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse, verbose bool) {
