@@ -12,15 +12,11 @@ import (
 // containerFilter is the set of flags that select containers (ps, inspect,
 // and later exec and stats).
 type containerFilter struct {
-	all                                    bool
-	id, name, namespace, pod, image, state string
-	regex                                  bool
-	labels                                 labelFilter
-	latest                                 bool
-	last                                   int
+	selection
+	all                   bool
+	id, pod, image, state string
 
-	nameM, nsM *nameMatcher
-	stateV     *runtimeapi.ContainerStateValue
+	stateV *runtimeapi.ContainerStateValue
 }
 
 func (o *containerFilter) flags(withAll bool) []cli.Flag {
@@ -44,22 +40,10 @@ func (o *containerFilter) flags(withAll bool) []cli.Flag {
 func (o *containerFilter) validate(c *cli.Context) error {
 	cmd := commandPath(c)
 	var err error
-	if o.nameM, err = newNameMatcher("name", o.name, o.regex); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if o.nsM, err = newNameMatcher("namespace", o.namespace, o.regex); err != nil {
-		return usagef(cmd, "%v", err)
-	}
 	if o.stateV, err = parseContainerState(o.state); err != nil {
 		return usagef(cmd, "%v", err)
 	}
-	if err := o.labels.parse(); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if o.last < 0 {
-		return usagef(cmd, "--last %d: must be 0 or more", o.last)
-	}
-	return nil
+	return o.selection.validate(cmd)
 }
 
 // containerList is a filtered, sorted container list joined with the pods
@@ -162,7 +146,7 @@ func (o *containerFilter) list(ctx context.Context, f *Factory, needPods, needIm
 			continue
 		}
 		_, ns := res.pods.podOf(c)
-		if !o.nameM.match(c.GetMetadata().GetName()) || !o.nsM.match(ns) || !o.labels.match(c.GetLabels()) {
+		if !o.match(c.GetMetadata().GetName(), ns, c.GetLabels()) {
 			continue
 		}
 		if podIDs != nil && !podIDs[c.GetPodSandboxId()] {

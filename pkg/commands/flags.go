@@ -79,6 +79,42 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
+// selection is what pods and containers are both selected by: --name,
+// --namespace, --regex, --label/--selector, --latest and --last.
+type selection struct {
+	name, namespace string
+	regex           bool
+	labels          labelFilter
+	latest          bool
+	last            int
+
+	nameM, nsM *nameMatcher
+}
+
+// validate compiles the name matchers and label filters.
+func (s *selection) validate(cmd string) error {
+	var err error
+	if s.nameM, err = newNameMatcher("name", s.name, s.regex); err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	if s.nsM, err = newNameMatcher("namespace", s.namespace, s.regex); err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	if err := s.labels.parse(); err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	if s.last < 0 {
+		return usagef(cmd, "--last %d: must be 0 or more", s.last)
+	}
+	return nil
+}
+
+// match reports whether an object with this name, namespace and labels is
+// selected.
+func (s *selection) match(name, namespace string, labels map[string]string) bool {
+	return s.nameM.match(name) && s.nsM.match(namespace) && s.labels.match(labels)
+}
+
 // nameMatcher matches --name/--namespace values: exactly, or as the
 // reference's unanchored regular expressions with --regex.
 type nameMatcher struct {

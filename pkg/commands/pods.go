@@ -11,16 +11,13 @@ import (
 )
 
 type podsOptions struct {
-	id, name, namespace, state string
-	regex                      bool
-	labels                     labelFilter
-	verbose, quiet, noTrunc    bool
-	noHeaders, latest          bool
-	last                       int
-	out                        outputOptions
+	selection
+	id, state               string
+	verbose, quiet, noTrunc bool
+	noHeaders               bool
+	out                     outputOptions
 
-	nameM, nsM *nameMatcher
-	stateV     *runtimeapi.PodSandboxStateValue
+	stateV *runtimeapi.PodSandboxStateValue
 }
 
 func newPodsCommand(f *Factory) *cli.Command {
@@ -68,22 +65,10 @@ func (o *podsOptions) validate(c *cli.Context) error {
 func (o *podsOptions) validateFilters(c *cli.Context) error {
 	cmd := commandPath(c)
 	var err error
-	if o.nameM, err = newNameMatcher("name", o.name, o.regex); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if o.nsM, err = newNameMatcher("namespace", o.namespace, o.regex); err != nil {
-		return usagef(cmd, "%v", err)
-	}
 	if o.stateV, err = parsePodState(o.state); err != nil {
 		return usagef(cmd, "%v", err)
 	}
-	if err := o.labels.parse(); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if o.last < 0 {
-		return usagef(cmd, "--last %d: must be 0 or more", o.last)
-	}
-	return nil
+	return o.selection.validate(cmd)
 }
 
 // listPods lists the pods the filter flags select, newest first.
@@ -100,7 +85,7 @@ func listPods(ctx context.Context, f *Factory, o *podsOptions) ([]*runtimeapi.Po
 	}
 	pods := make([]*runtimeapi.PodSandbox, 0, len(r.Items))
 	for _, p := range r.Items {
-		if o.nameM.match(p.GetMetadata().GetName()) && o.nsM.match(p.GetMetadata().GetNamespace()) && o.labels.match(p.GetLabels()) {
+		if o.match(p.GetMetadata().GetName(), p.GetMetadata().GetNamespace(), p.GetLabels()) {
 			pods = append(pods, p)
 		}
 	}
