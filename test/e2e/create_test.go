@@ -2,12 +2,9 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,27 +21,7 @@ const createNS = "e2e-create"
 // and stdin.
 func crictlIO(t *testing.T, env *harness.Env, extraEnv []string, stdin string, args ...string) (stdout, stderr string, exitCode int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, crictlPath, append([]string{"-r", env.Endpoint}, args...)...)
-	cmd.Env = append(crictlEnv(), extraEnv...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.WaitDelay = 2 * time.Second
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("crictl %s: no exit within %v", strings.Join(args, " "), runTimeout)
-	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		exitCode = ee.ExitCode()
-	default:
-		t.Fatalf("crictl %s: %v", strings.Join(args, " "), err)
-	}
-	return o.String(), e.String(), exitCode
+	return runIO(t, extraEnv, strings.NewReader(stdin), append([]string{"-r", env.Endpoint}, args...)...)
 }
 
 // podFiles writes a host-network pod config in the given style ("snake"

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,10 +177,17 @@ func needCommand(t *testing.T, name string) *harness.Env {
 // run runs crictl with exactly args and returns its output and exit code.
 func run(t *testing.T, args ...string) (stdout, stderr string, exitCode int) {
 	t.Helper()
+	return runIO(t, nil, nil, args...)
+}
+
+// runIO is run with extra environment variables and, when not nil, stdin.
+func runIO(t *testing.T, extraEnv []string, stdin io.Reader, args ...string) (stdout, stderr string, exitCode int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, crictlPath, args...)
-	cmd.Env = crictlEnv()
+	cmd.Env = append(crictlEnv(), extraEnv...)
+	cmd.Stdin = stdin
 	cmd.WaitDelay = 2 * time.Second
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

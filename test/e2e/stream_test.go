@@ -74,27 +74,7 @@ func streamFixture(t *testing.T, env *harness.Env) *streamPod {
 // crictlIn runs crictl -r ENDPOINT args with stdin.
 func crictlIn(t *testing.T, env *harness.Env, stdin string, args ...string) (stdout, stderr string, exitCode int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, crictlPath, append([]string{"-r", env.Endpoint}, args...)...)
-	cmd.Env = crictlEnv()
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.WaitDelay = 2 * time.Second
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("crictl %s: no exit within %v", strings.Join(args, " "), runTimeout)
-	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		exitCode = ee.ExitCode()
-	default:
-		t.Fatalf("crictl %s: %v", strings.Join(args, " "), err)
-	}
-	return o.String(), e.String(), exitCode
+	return runIO(t, nil, strings.NewReader(stdin), append([]string{"-r", env.Endpoint}, args...)...)
 }
 
 func TestExecSyncRealRuntime(t *testing.T) {
