@@ -4,7 +4,7 @@ BIN ?= bin/crictl
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -s -w -X github.com/crictl/crictl/pkg/commands.version=$(VERSION)
 PREFIX ?= /usr/local
-FUZZTIME ?= 10s
+FUZZTIME ?= 20000x
 GOLANGCI_LINT ?= $(shell $(GO) env GOPATH)/bin/golangci-lint
 
 .PHONY: all build test test-unit lint install fuzz bench clean help
@@ -23,7 +23,7 @@ test: ## run every test: unit, command and end-to-end (e2e needs root; CI=true m
 test-unit: ## run the tests that need no runtime
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /test/e2e)
 
-fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+fuzz: ## run each fuzz target for FUZZTIME (default 20000x: an execution count)
 	./hack/fuzz.sh $(FUZZTIME)
 
 lint: ## gofmt, go vet and golangci-lint
