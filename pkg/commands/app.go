@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/crictl/crictl/pkg/config"
@@ -18,10 +17,15 @@ type globalOptions struct {
 	maxRetries      int
 }
 
-// newApp builds the command tree. It is built afresh for every run.
-func newApp(f *Factory) *cli.App {
+// newApp builds the command tree from the registered commands. It is built
+// afresh for every run.
+func newApp(f *Factory) *app {
 	g := &globalOptions{}
-	app := &cli.App{
+	cmds, specs, err := buildCommands(f, registered)
+	if err != nil {
+		panic(err)
+	}
+	a := &cli.App{
 		Name:                   "crictl",
 		Usage:                  "client for CRI",
 		Version:                f.Version,
@@ -48,7 +52,7 @@ func newApp(f *Factory) *cli.App {
 			&cli.IntFlag{Name: "max-retries", Value: 3, Destination: &g.maxRetries,
 				Usage: "retries of a refused connection, within --timeout (negative: as many as fit)"},
 			&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Destination: &g.runtimeEndpoint,
-				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + defaultEndpointsText(f) + " that answers)"},
+				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + strings.Join(f.DefaultEndpoints, ", ") + " that answers)"},
 			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
 				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
 			helpFlag(),
@@ -67,21 +71,24 @@ func newApp(f *Factory) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Commands: commandList(f),
+		Commands: cmds,
+		Metadata: map[string]any{specsKey: specs},
 	}
-	app.Commands = append(app.Commands, newHelpCommand())
-	sort.Sort(cli.CommandsByName(app.Commands))
-	for _, cmd := range app.Commands {
+	for _, cmd := range a.Commands {
 		hideHelpCommands(cmd)
 	}
-	return app
+	return &app{App: a, specs: specs}
+}
+
+func init() {
+	register(command{build: newHelpCommand, group: groupClient, args: argCommand})
 }
 
 func helpFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help"}
 }
 
-func newHelpCommand() *cli.Command {
+func newHelpCommand(*Factory) *cli.Command {
 	return &cli.Command{
 		Name:      "help",
 		Aliases:   []string{"h"},
@@ -126,17 +133,6 @@ func commandPath(c *cli.Context) string {
 	return strings.Join(names, " ")
 }
 
-func defaultEndpointsText(f *Factory) string {
-	s := ""
-	for i, ep := range f.DefaultEndpoints {
-		if i > 0 {
-			s += ", "
-		}
-		s += ep
-	}
-	return s
-}
-
 func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	fl := config.Flags{}
 	if c.IsSet("config") {
@@ -163,37 +159,4 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	}
 	f.flags = fl
 	return nil
-}
-
-// commandList is every command, each built fresh.
-func commandList(f *Factory) []*cli.Command {
-	return []*cli.Command{
-		newAttachCommand(f),
-		newCompleteCommand(f),
-		newCompletionCommand(f),
-		newConfigCommand(f),
-		newCreateCommand(f),
-		newExecCommand(f),
-		newImageFsInfoCommand(f),
-		newImagesCommand(f),
-		newInfoCommand(f),
-		newInspectCommand(f),
-		newInspectiCommand(f),
-		newInspectpCommand(f),
-		newLogsCommand(f),
-		newPodsCommand(f),
-		newPortForwardCommand(f),
-		newPsCommand(f),
-		newPullCommand(f),
-		newRmCommand(f),
-		newRmiCommand(f),
-		newRmpCommand(f),
-		newRunCommand(f),
-		newRunpCommand(f),
-		newStartCommand(f),
-		newStopCommand(f),
-		newStoppCommand(f),
-		newUpdateCommand(f),
-		newVersionCommand(f),
-	}
 }

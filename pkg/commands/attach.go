@@ -5,10 +5,15 @@ import (
 	"errors"
 	"time"
 
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/crictl/crictl/pkg/stream"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
+
+func init() {
+	register(command{build: newAttachCommand, group: groupContainers, args: argContainer, firstArgOnly: true})
+}
 
 type attachOptions struct {
 	stream     streamOptions
@@ -60,11 +65,11 @@ func newAttachCommand(f *Factory) *cli.Command {
 }
 
 func runAttach(ctx context.Context, f *Factory, o *attachOptions, arg string) error {
-	id, err := (&resolver{f: f}).container(ctx, arg)
+	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	rs, err := f.Runtime()
+	id, err := resolve.New(rs, resolve.Scope{}).Container(ctx, arg)
 	if err != nil {
 		return err
 	}

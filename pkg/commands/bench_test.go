@@ -116,20 +116,15 @@ func seedBenchNode(b *testing.B, n int) *benchNode {
 
 // run runs one crictl command line against the node, output discarded.
 func (n *benchNode) run(args []string, errOut io.Writer) int {
-	f := &Factory{
-		IO:      IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: errOut},
-		Now:     testNowFunc,
-		Version: "v0.0.0-bench",
-		Getenv: func(k string) string {
-			switch k {
-			case "CRI_CONFIG_FILE":
-				return n.cfg
-			case "CONTAINER_RUNTIME_ENDPOINT":
-				return n.endpoint
-			}
-			return ""
-		},
-	}
+	f := testFactory(IOStreams{Out: io.Discard, ErrOut: errOut}, func(k string) string {
+		switch k {
+		case "CRI_CONFIG_FILE":
+			return n.cfg
+		case "CONTAINER_RUNTIME_ENDPOINT":
+			return n.endpoint
+		}
+		return ""
+	})
 	return Run(context.Background(), f, append([]string{"crictl"}, args...))
 }
 

@@ -288,11 +288,7 @@ func TestBulkInterruptStopsStarting(t *testing.T) {
 	e.srv.AddManyPods(30)
 	e.srv.Inject("StopPodSandbox", crifake.Fault{Block: true})
 	var out, errOut strings.Builder
-	f := &Factory{
-		IO:     IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Now:    testNowFunc,
-		Getenv: func(k string) string { return e.vars[k] },
-	}
+	f := e.factory(IOStreams{Out: &out, ErrOut: &errOut})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- Run(ctx, f, []string{"crictl", "--timeout", "20s", "stopp", "-a"}) }()
@@ -371,7 +367,7 @@ func TestBulkLimit(t *testing.T) {
 	timeout := status.Error(codes.DeadlineExceeded, "slow")
 	gone := status.Error(codes.Unavailable, "refused")
 	notFound := status.Error(codes.NotFound, "no such pod")
-	rep := newReporter(context.Background(), &Factory{IO: IOStreams{Out: io.Discard, ErrOut: io.Discard}})
+	rep := newReporter(context.Background(), testFactory(IOStreams{Out: io.Discard, ErrOut: io.Discard}, nil))
 
 	b := newBulk(context.Background(), rep, false)
 	rec := func(err error, alone bool) bool { return b.record(err, b.epoch, alone) }

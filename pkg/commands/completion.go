@@ -9,40 +9,20 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newCompletionCommand, group: groupClient, args: argShell})
+	register(command{build: newCompleteCommand, group: groupClient})
+}
+
 // completionTimeout bounds the RPCs made to complete IDs and names, so a
 // slow runtime never stalls the shell.
 const completionTimeout = 500 * time.Millisecond
-
-// argKind is what a command's positional arguments name, for completion.
-type argKind int
-
-const (
-	argNone argKind = iota
-	argContainer
-	argPod
-	argImage
-	argConfigKey
-	argShell
-)
-
-// argKinds maps commands to the kind of their positional arguments.
-var argKinds = map[string]argKind{
-	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
-	"exec": argContainer, "attach": argContainer, "port-forward": argPod,
-	"stop": argContainer, "rm": argContainer, "update": argContainer,
-	"stopp": argPod, "rmp": argPod, "rmi": argImage,
-	"config": argConfigKey, "completion": argShell,
-	"start": argContainer, "create": argPod, "pull": argImage,
-}
-
-// singleObjectArg names the commands whose first argument alone is an
-// object (the rest is a command, ports, or create's config files).
-var singleObjectArg = map[string]bool{"exec": true, "attach": true, "port-forward": true, "create": true}
 
 // countPositional counts the arguments in words that are neither flags nor
 // flag values.
@@ -133,7 +113,7 @@ func newCompleteCommand(f *Factory) *cli.Command {
 			if len(words) == 0 {
 				words = []string{""}
 			}
-			cands := complete(c.Context, f, c.App, words)
+			cands := complete(c.Context, f, appOf(c), words)
 			sort.Strings(cands)
 			var b strings.Builder
 			prev := ""
@@ -150,7 +130,7 @@ func newCompleteCommand(f *Factory) *cli.Command {
 	}
 }
 
-func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []string {
+func complete(ctx context.Context, f *Factory, app *app, words []string) []string {
 	cur := words[len(words)-1]
 	done := words[:len(words)-1]
 	// Global flags, then the command.
@@ -172,15 +152,9 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 		if strings.HasPrefix(cur, "-") {
 			return flagNames(app.Flags)
 		}
-		var names []string
-		for _, c := range app.Commands {
-			if !c.Hidden {
-				names = append(names, c.Names()...)
-			}
-		}
-		return names
+		return app.commandNames()
 	}
-	cmd := findCommand(app.Commands, done[i])
+	cmd := app.find(done[i])
 	if cmd == nil {
 		return nil
 	}
@@ -194,13 +168,17 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 	if strings.HasPrefix(cur, "-") {
 		return flagNames(cmd.Flags)
 	}
-	if singleObjectArg[cmd.Name] && countPositional(cmd, rest) > 0 {
+	spec := app.spec(cmd)
+	if spec.firstArgOnly && countPositional(cmd, rest) > 0 {
 		// exec's command, port-forward's ports: nothing to offer; create's
 		// config files: the shell completes file names.
 		return nil
 	}
+	if spec.args == argCommand {
+		return app.commandNames()
+	}
 	f.flags = globals
-	return dynamicArgs(ctx, f, argKinds[cmd.Name])
+	return dynamicArgs(ctx, f, spec.args)
 }
 
 func setGlobal(g *config.Flags, flag, value string) {
@@ -261,7 +239,7 @@ func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
 			return nil
 		}
 		for _, c := range r.Containers {
-			if !isSandboxContainer(c) {
+			if !kube.IsSandboxContainer(c) {
 				out = append(out, c.GetId(), c.GetMetadata().GetName())
 			}
 		}
@@ -291,4 +269,15 @@ func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
 		}
 	}
 	return out
+}
+
+// commandNames are the names and aliases of the visible commands.
+func (a *app) commandNames() []string {
+	var names []string
+	for _, c := range a.Commands {
+		if !c.Hidden {
+			names = append(names, c.Names()...)
+		}
+	}
+	return names
 }

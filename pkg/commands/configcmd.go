@@ -11,6 +11,10 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+func init() {
+	register(command{build: newConfigCommand, group: groupClient, args: argConfigKey})
+}
+
 type configOptions struct {
 	get  string
 	set  cli.StringSlice

@@ -6,6 +6,8 @@ import (
 
 	"github.com/crictl/crictl/pkg/criconfig"
 	"github.com/crictl/crictl/pkg/imageref"
+	"github.com/crictl/crictl/pkg/kube"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -14,7 +16,7 @@ import (
 type createOptions struct {
 	noPull, withPull bool
 	timeout          cancelTimeout
-	pull             pullOptions
+	pull             pullFlags
 	runtime          string // run only
 
 	ctrPath, podPath string
@@ -117,6 +119,11 @@ func (o *createOptions) pullAll(ctx context.Context, f *Factory) error {
 	return nil
 }
 
+func init() {
+	register(command{build: newCreateCommand, group: groupContainers, args: argPod, firstArgOnly: true})
+	register(command{build: newRunCommand, group: groupContainers, args: argFile})
+}
+
 func newCreateCommand(f *Factory) *cli.Command {
 	o := &createOptions{}
 	return &cli.Command{
@@ -132,7 +139,7 @@ func newCreateCommand(f *Factory) *cli.Command {
 				return usagef(commandPath(c), "create takes a pod, a container config file and a pod config file, got %d arguments", c.NArg())
 			}
 			pod := c.Args().Get(0)
-			if err := checkArg("pod", pod); err != nil {
+			if err := kube.CheckArg("pod", pod); err != nil {
 				return usagef(commandPath(c), "%v", err)
 			}
 			o.ctrPath, o.podPath = c.Args().Get(1), c.Args().Get(2)
@@ -145,8 +152,11 @@ func newCreateCommand(f *Factory) *cli.Command {
 }
 
 func runCreate(ctx context.Context, f *Factory, o *createOptions, podArg string) error {
-	r := &resolver{f: f}
-	podID, err := r.podID(ctx, podArg)
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	podID, err := resolve.New(rs, resolve.Scope{}).Pod(ctx, podArg)
 	if err != nil {
 		return err
 	}
@@ -240,39 +250,4 @@ func rollbackPod(ctx context.Context, f *Factory, podID string, cause error) err
 		return fmt.Errorf("%w; removing the pod %s that run created failed too: %w (remove it with 'crictl rmp -f %s')", cause, podID, err, podID)
 	}
 	return fmt.Errorf("%w (the pod %s that run created was removed)", cause, podID)
-}
-
-// configSchemaCommand is the jsonschema subcommand of create and run.
-func configSchemaCommand(f *Factory) *cli.Command {
-	var pod, ctr bool
-	return &cli.Command{
-		Name:    "jsonschema",
-		Aliases: []string{"js"},
-		Usage:   "Print the JSON Schema of pod or container config files",
-		Description: "JSON Schemas (draft 2020-12) generated from the CRI's PodSandboxConfig (--pod) and ContainerConfig\n" +
-			"(--container); with both, the pod's comes first. Config files may also use the camelCase names.",
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "pod", Aliases: []string{"p"}, Destination: &pod, Usage: "print the pod config schema"},
-			&cli.BoolFlag{Name: "container", Aliases: []string{"c"}, Destination: &ctr, Usage: "print the container config schema"},
-		},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			if !pod && !ctr {
-				return usagef(commandPath(c), "choose the schema: --pod (-p), --container (-c) or both")
-			}
-			if pod {
-				if _, err := f.IO.Out.Write(criconfig.PodSchema()); err != nil {
-					return err
-				}
-			}
-			if ctr {
-				if _, err := f.IO.Out.Write(criconfig.ContainerSchema()); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-	}
 }

@@ -13,7 +13,8 @@ import (
 // TestCommandReference keeps docs/commands.md in step with the command
 // tree: go test -update rewrites it.
 func TestCommandReference(t *testing.T) {
-	f := &Factory{DefaultEndpoints: []string{"unix:///run/containerd/containerd.sock", "unix:///run/crio/crio.sock", "unix:///var/run/cri-dockerd.sock"}}
+	f := testFactory(IOStreams{}, nil)
+	f.DefaultEndpoints = []string{"unix:///run/containerd/containerd.sock", "unix:///run/crio/crio.sock", "unix:///var/run/cri-dockerd.sock"}
 	app := newApp(f)
 	var b strings.Builder
 	b.WriteString("# Command reference\n\n")

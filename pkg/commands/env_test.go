@@ -6,22 +6,18 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crictl/crictl/internal/crifake"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
-
-func TestMain(m *testing.M) {
-	// inspect prints times in local time, as the reference does; pin it so
-	// golden files do not depend on the machine's zone.
-	time.Local = time.UTC
-	os.Exit(m.Run())
-}
 
 // testNow is the clock of every command test: two hours after the fake
 // runtime's first timestamp, so ages read "2 hours ago" forever.
@@ -55,6 +51,30 @@ func newEnv(t *testing.T) *env {
 	}}
 }
 
+// testFactory is the one Factory of the command tests: the given streams
+// and environment, the fixed clock, and UTC for the times the reference
+// prints in local time, so golden files do not depend on the machine.
+func testFactory(streams IOStreams, getenv func(string) string) *Factory {
+	if streams.In == nil {
+		streams.In = strings.NewReader("")
+	}
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return &Factory{
+		IO:       streams,
+		Now:      testNowFunc,
+		Location: time.UTC,
+		Getenv:   getenv,
+		Version:  "v0.0.0-test",
+	}
+}
+
+// factory is testFactory with the environment's variables.
+func (e *env) factory(streams IOStreams) *Factory {
+	return testFactory(streams, func(k string) string { return e.vars[k] })
+}
+
 // run runs one command line (split on spaces; use runArgs for arguments
 // with spaces) and returns its streams and exit code.
 func (e *env) run(cmdline string) result {
@@ -65,13 +85,7 @@ func (e *env) run(cmdline string) result {
 func (e *env) runArgs(args ...string) result {
 	e.t.Helper()
 	var out, errOut bytes.Buffer
-	f := &Factory{
-		IO:               IOStreams{In: strings.NewReader(e.stdin), Out: &out, ErrOut: &errOut, OutTTY: e.outTTY},
-		Now:              func() time.Time { return testNow },
-		Getenv:           func(k string) string { return e.vars[k] },
-		DefaultEndpoints: nil,
-		Version:          "v0.0.0-test",
-	}
+	f := e.factory(IOStreams{In: strings.NewReader(e.stdin), Out: &out, ErrOut: &errOut, OutTTY: e.outTTY})
 	done := make(chan int, 1)
 	go func() { done <- Run(context.Background(), f, append([]string{"crictl"}, args...)) }()
 	select {
@@ -177,3 +191,104 @@ func (e *env) node() *node {
 	s.AddImage(crifake.KubeletImage(crifake.DefaultSandboxImage, 320_000))
 	return n
 }
+
+// sortedCalls is the RPCs made, sorted (for calls made concurrently).
+func sortedCalls(calls []string) []string {
+	out := append([]string(nil), calls...)
+	sort.Strings(out)
+	return out
+}
+
+func podStateOf(s *crifake.Server, id string) (runtimeapi.PodSandboxState, bool) {
+	for _, p := range s.Pods() {
+		if p.Id == id {
+			return p.State, true
+		}
+	}
+	return 0, false
+}
+
+func ctrStateOf(t *testing.T, s *crifake.Server, id string) (runtimeapi.ContainerState, bool) {
+	t.Helper()
+	for _, c := range s.Containers() {
+		if c.Id == id {
+			return c.State, true
+		}
+	}
+	return 0, false
+}
+
+// ioOpts are the streams and context of one run through runIO.
+type ioOpts struct {
+	ctx          context.Context
+	stdin        string
+	inTTY        bool
+	errTTY       bool
+	readPassword func(context.Context) ([]byte, error)
+}
+
+// runIO is runArgs with terminals, stdin and a context of the test's
+// choosing.
+func (e *env) runIO(o ioOpts, args ...string) result {
+	e.t.Helper()
+	if o.ctx == nil {
+		o.ctx = context.Background()
+	}
+	var out, errOut bytes.Buffer
+	// The spinner writes stderr from its own goroutine.
+	f := e.factory(IOStreams{In: strings.NewReader(o.stdin), Out: &out, ErrOut: &syncBuffer{b: &errOut},
+		InTTY: o.inTTY, ErrTTY: o.errTTY})
+	f.ReadPassword = o.readPassword
+	done := make(chan int, 1)
+	go func() { done <- Run(o.ctx, f, append([]string{"crictl"}, args...)) }()
+	select {
+	case code := <-done:
+		return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	case <-time.After(30 * time.Second):
+		e.t.Fatalf("crictl %s: did not return within 30s", strings.Join(args, " "))
+	}
+	return result{}
+}
+
+func errorStatus(c codes.Code, msg string) error { return status.Error(c, msg) }
+
+// files writes config files into a fresh directory and returns their paths.
+func files(t *testing.T, nameContent ...string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for i := 0; i+1 < len(nameContent); i += 2 {
+		p := filepath.Join(dir, nameContent[i])
+		if err := os.WriteFile(p, []byte(nameContent[i+1]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+const (
+	podYAML = `metadata:
+  name: web
+  namespace: default
+  uid: web-uid
+log_directory: /var/log/pods/web
+linux:
+  security_context:
+    namespace_options:
+      network: 2
+`
+	podJSON = `{"metadata": {"name": "web", "namespace": "default", "uid": "web-uid"},
+ "logDirectory": "/var/log/pods/web",
+ "linux": {"securityContext": {"namespaceOptions": {"network": "NODE"}}}}`
+	ctrYAML = `metadata:
+  name: app
+image:
+  image: docker.io/library/busybox:1.36
+  annotations: {pull-note: x}
+command: [sh, -c, sleep 3600]
+envs:
+  - {key: GREETING, value: hello}
+log_path: app/0.log
+`
+)

@@ -322,27 +322,3 @@ func TestExecSequentialOneAtATime(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
-
-func TestStreamCommandCompletion(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	n := e.node()
-	complete := func(words ...string) string {
-		return e.runArgs(append([]string{"__complete"}, words...)...).stdout
-	}
-	if out := complete("exec", "-it", ""); !strings.Contains(out, "nginx\n") || !strings.Contains(out, n.webC.Id+"\n") {
-		t.Errorf("exec: %q", out)
-	}
-	if out := complete("exec", "-i", "nginx", ""); out != "" {
-		t.Errorf("exec after the container offered %q", out)
-	}
-	if out := complete("attach", "ngi"); out != "nginx\n" {
-		t.Errorf("attach: %q", out)
-	}
-	if out := complete("port-forward", "--address", "127.0.0.1", "web"); !strings.Contains(out, "web-5wpwzq2zt6-rg7jx\n") {
-		t.Errorf("port-forward: %q", out)
-	}
-	if out := complete("port-forward", n.web.Id, ""); out != "" {
-		t.Errorf("port-forward after the pod offered %q", out)
-	}
-}

@@ -24,6 +24,10 @@ type Factory struct {
 	DefaultEndpoints []string
 	// Version is crictl's own version.
 	Version string
+	// Location is the time zone of the times crictl prints as the
+	// reference does, in local time (inspect, pods -v); nil is the
+	// machine's.
+	Location *time.Location
 	// ReadPassword reads a password from the terminal without echo; nil
 	// reads the terminal on stdin.
 	ReadPassword func(ctx context.Context) ([]byte, error)
@@ -36,6 +40,15 @@ type Factory struct {
 	runtime   *cri.Conn
 	image     *cri.Conn
 	runtimeEP string
+}
+
+// localTime is a CRI nanosecond timestamp in the factory's time zone.
+func (f *Factory) localTime(ns int64) time.Time {
+	loc := f.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return time.Unix(0, ns).In(loc)
 }
 
 // Config resolves the configuration once (flag > env > file > default).

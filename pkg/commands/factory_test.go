@@ -22,8 +22,8 @@ func TestDefaultEndpointProbe(t *testing.T) {
 
 	run := func(defaults ...string) result {
 		var out, errOut strings.Builder
-		f := &Factory{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-			Now: testNowFunc, Getenv: func(k string) string { return e.vars[k] }, DefaultEndpoints: defaults}
+		f := e.factory(IOStreams{Out: &out, ErrOut: &errOut})
+		f.DefaultEndpoints = defaults
 		code := Run(context.Background(), f, []string{"crictl", "version"})
 		return result{out.String(), errOut.String(), code}
 	}
@@ -52,9 +52,7 @@ func TestOneConnectionForBothServices(t *testing.T) {
 	e := newEnv(t)
 	e.node()
 	var out, errOut strings.Builder
-	f := &Factory{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Now: testNowFunc, Getenv: func(k string) string { return e.vars[k] }}
-	f.IO.Out = newOutWriter(&out)
+	f := e.factory(IOStreams{Out: newOutWriter(&out), ErrOut: &errOut})
 	app := newApp(f)
 	if err := app.RunContext(context.Background(), []string{"crictl", "ps", "-r"}); err != nil {
 		t.Fatal(err)
@@ -78,9 +76,70 @@ func TestClosedPipeEndsQuietly(t *testing.T) {
 	r.Close()
 	defer w.Close()
 	var errOut strings.Builder
-	f := &Factory{IO: IOStreams{In: strings.NewReader(""), Out: w, ErrOut: &errOut},
-		Now: testNowFunc, Getenv: func(k string) string { return e.vars[k] }}
+	f := e.factory(IOStreams{Out: w, ErrOut: &errOut})
 	if code := Run(context.Background(), f, []string{"crictl", "pods"}); code != 0 || errOut.String() != "" {
 		t.Errorf("pods into a closed pipe: exit %d, stderr %q; want a quiet 0", code, errOut.String())
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other, otherEP := crifake.Start(t)
+	_ = other
+	cfg := filepath.Join(t.TempDir(), "crictl.yaml")
+	os.WriteFile(cfg, []byte("# my node\nruntime-endpoint: "+otherEP+"\ntimeout: 5\n"), 0o600)
+	e.vars["CRI_CONFIG_FILE"] = cfg
+
+	// env beats the file
+	e.srv.ResetCalls()
+	e.ok("version")
+	if len(e.srv.Calls()) != 1 {
+		t.Errorf("CONTAINER_RUNTIME_ENDPOINT did not win over the file")
+	}
+	// the file beats the default
+	delete(e.vars, "CONTAINER_RUNTIME_ENDPOINT")
+	other.ResetCalls()
+	e.ok("version")
+	if len(other.Calls()) != 1 {
+		t.Errorf("the file's runtime-endpoint was not used")
+	}
+	// the flag beats everything
+	e.vars["CONTAINER_RUNTIME_ENDPOINT"] = otherEP
+	e.srv.ResetCalls()
+	e.ok("-r " + e.endpoint + " version")
+	if len(e.srv.Calls()) != 1 {
+		t.Errorf("-r did not win")
+	}
+}
+
+func TestConfigFileErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := filepath.Join(t.TempDir(), "crictl.yaml")
+	os.WriteFile(cfg, []byte("runtime-endpoint: unix:///x\nruntime_endpoint: y\n"), 0o600)
+	e.vars["CRI_CONFIG_FILE"] = cfg
+	oneError(t, e.run("pods"), cfg+":2", "runtime_endpoint")
+	// completion needs no config
+	if r := e.run("completion bash"); r.code != 0 {
+		t.Errorf("completion failed on a broken config: %q", r.stderr)
+	}
+	e.vars["CRI_CONFIG_FILE"] = filepath.Join(t.TempDir(), "missing.yaml")
+	oneError(t, e.run("pods"), "missing.yaml")
+}
+
+func TestDebugRedacts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.srv.StatusInfo = map[string]string{"config": `{"registry":{"configs":{"reg.example":{"auth":{"username":"u","password":"canary-pw"}}}},"sandboxImage":"p"}`}
+	r := e.run("-D info -o json")
+	if r.code != 0 {
+		t.Fatalf("info -D: %q", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "debug: Status request") {
+		t.Errorf("-D printed no request: %q", r.stderr)
+	}
+	if strings.Contains(r.stderr, "canary-pw") {
+		t.Errorf("-D leaked a password: %q", r.stderr)
 	}
 }

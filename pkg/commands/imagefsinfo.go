@@ -6,16 +6,19 @@ import (
 
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
-	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
+
+func init() {
+	register(command{build: newImageFsInfoCommand, group: groupImages})
+}
 
 func newImageFsInfoCommand(f *Factory) *cli.Command {
 	var out outputOptions
 	return &cli.Command{
 		Name:  "imagefsinfo",
 		Usage: "Return image filesystem info",
-		Flags: out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat),
+		Flags: out.flags(inspectFormats...),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -64,25 +67,4 @@ func fsTable(kv *output.KV, title string, fss []*runtimeapi.FilesystemUsage) {
 			kv.Add("\tInodes"+n, strconv.FormatUint(fs.GetInodesUsed().GetValue(), 10))
 		}
 	}
-}
-
-// protoValue is a message as generic JSON values (for composite documents).
-func protoValue(m proto.Message) (any, error) {
-	raw, err := output.MarshalJSON(m)
-	if err != nil {
-		return nil, err
-	}
-	return output.Decode(raw)
-}
-
-func protoList[T proto.Message](ms []T) ([]any, error) {
-	out := make([]any, len(ms))
-	for i, m := range ms {
-		v, err := protoValue(m)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
 }

@@ -8,10 +8,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crictl/crictl/pkg/imageref"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
+
+func init() {
+	register(command{build: newImagesCommand, group: groupImages, args: argImage})
+}
 
 type imagesOptions struct {
 	verbose, quiet, digests   bool
@@ -32,7 +38,7 @@ func newImagesCommand(f *Factory) *cli.Command {
 		&cli.BoolFlag{Name: "pinned", Destination: &o.pinned, Usage: "show whether each image is pinned"},
 		&cli.BoolFlag{Name: "no-headers", Destination: &o.noHeader, Usage: "print tables without the header line"},
 	}
-	flags = append(flags, o.out.flags(output.TableFormat, output.TableFormat, output.Wide, output.JSON, output.YAML, output.GoTemplate)...)
+	flags = append(flags, o.out.flags(listFormats...)...)
 	return &cli.Command{
 		Name:      "images",
 		Aliases:   []string{"image", "img"},
@@ -93,9 +99,9 @@ func listImages(ctx context.Context, f *Factory, repo string) ([]*runtimeapi.Ima
 	}
 	images := r.Images
 	if repo != "" {
-		images = slices.DeleteFunc(slices.Clone(images), func(img *runtimeapi.Image) bool { return !matchesRepo(img, repo) })
+		images = slices.DeleteFunc(slices.Clone(images), func(img *runtimeapi.Image) bool { return !kube.MatchesRepo(img, repo) })
 	}
-	sortImages(images)
+	kube.SortImages(images)
 	return images, nil
 }
 
@@ -144,7 +150,7 @@ func applyImageFilter(images []*runtimeapi.Image, fl string) []*runtimeapi.Image
 		// order of the list stands in for it: since=X keeps what is listed
 		// before X, before=X what is listed after it.
 		at := slices.IndexFunc(images, func(img *runtimeapi.Image) bool {
-			return matchesRepo(img, v) || strings.HasPrefix(strings.TrimPrefix(img.GetId(), "sha256:"), strings.TrimPrefix(v, "sha256:"))
+			return kube.MatchesRepo(img, v) || strings.HasPrefix(strings.TrimPrefix(img.GetId(), "sha256:"), strings.TrimPrefix(v, "sha256:"))
 		})
 		if at < 0 {
 			return images
@@ -161,7 +167,7 @@ func applyImageFilter(images []*runtimeapi.Image, fl string) []*runtimeapi.Image
 func imageNames(img *runtimeapi.Image) []string {
 	var names []string
 	for _, t := range img.GetRepoTags() {
-		repo, _ := splitRepoTag(t)
+		repo, _ := imageref.SplitRepoTag(t)
 		names = append(names, repo, t)
 	}
 	for _, d := range img.GetRepoDigests() {
@@ -196,7 +202,7 @@ func imagesTable(images []*runtimeapi.Image, digests, pinned, noTrunc bool) *out
 			tags = []string{name + ":<none>"}
 		}
 		for _, tag := range tags {
-			repo, tg := splitRepoTag(tag)
+			repo, tg := imageref.SplitRepoTag(tag)
 			if repo == "<none>" {
 				repo = name
 			}

@@ -8,10 +8,14 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newInfoCommand, group: groupRuntime})
+}
+
 func newInfoCommand(f *Factory) *cli.Command {
 	var out outputOptions
 	var quiet bool
-	flags := append(out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate),
+	flags := append(out.flags(output.JSON, output.YAML, output.GoTemplate),
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &quiet, Usage: "leave out the runtime's verbose info"})
 	return &cli.Command{
 		Name:  "info",

@@ -6,22 +6,30 @@ import (
 	"time"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newInspectCommand, group: groupContainers, args: argContainer})
+}
+
 type inspectOptions struct {
-	containerFilter
-	quiet bool
-	out   outputOptions
+	filter filterFlags
+	quiet  bool
+	out    outputOptions
+
+	containers *kube.ContainerFilter
 }
 
 func newInspectCommand(f *Factory) *cli.Command {
 	o := &inspectOptions{}
-	flags := append(o.containerFilter.flags(true),
+	flags := append(o.filter.flags(containerListUsage),
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"})
-	flags = append(flags, o.out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat)...)
+	flags = append(flags, o.out.flags(inspectFormats...)...)
 	return &cli.Command{
 		Name:      "inspect",
 		Usage:     "Display the status of one or more containers",
@@ -33,7 +41,8 @@ func newInspectCommand(f *Factory) *cli.Command {
 			if err := o.out.validate(c); err != nil {
 				return err
 			}
-			if err := o.containerFilter.validate(c); err != nil {
+			var err error
+			if o.containers, err = o.filter.containerFilter(commandPath(c)); err != nil {
 				return err
 			}
 			return runInspect(c.Context, f, o, c.Args().Slice())
@@ -42,30 +51,22 @@ func newInspectCommand(f *Factory) *cli.Command {
 }
 
 func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []string) error {
-	var ids []string
-	errs := make([]error, 0, len(args))
-	if len(args) == 0 {
-		res, err := o.list(ctx, f, false, false)
-		if err != nil {
-			return err
-		}
-		for _, c := range res.containers {
-			ids = append(ids, c.GetId())
-		}
-	} else {
-		r := &resolver{f: f, namespace: o.namespace, pod: o.pod}
-		for _, a := range args {
-			id, err := r.container(ctx, a)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			ids = append(ids, id)
-		}
-	}
 	rs, err := f.Runtime()
 	if err != nil {
 		return err
+	}
+	var ids []string
+	var errs []error
+	if len(args) == 0 {
+		res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{})
+		if err != nil {
+			return err
+		}
+		for _, c := range res.Items {
+			ids = append(ids, c.GetId())
+		}
+	} else {
+		ids, errs = resolveAll(ctx, args, resolve.New(rs, o.filter.scope()).Container)
 	}
 	now := f.Now()
 	return inspectAll(ctx, f, &o.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
@@ -77,7 +78,7 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 			return r, err
 		},
 		doc: func(r *runtimeapi.ContainerStatusResponse) (statusDoc, error) {
-			return newStatusDoc(r.GetStatus(), r.GetInfo(), containerTimes(r.GetStatus()))
+			return newStatusDoc(r.GetStatus(), r.GetInfo(), f.containerTimes(r.GetStatus()))
 		},
 		table: func(kv *output.KV, r *runtimeapi.ContainerStatusResponse) { containerStatusTable(kv, r, now, !o.quiet) },
 	})
@@ -86,14 +87,14 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 // containerTimes replaces the status's nanosecond times with RFC 3339, as
 // the reference's inspect does; startedAt and finishedAt stay the zero time
 // while the container has not started or finished.
-func containerTimes(st *runtimeapi.ContainerStatus) func(map[string]any) {
+func (f *Factory) containerTimes(st *runtimeapi.ContainerStatus) func(map[string]any) {
 	return func(m map[string]any) {
 		created := st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED
 		exited := st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED ||
 			(st.GetState() == runtimeapi.ContainerState_CONTAINER_UNKNOWN && st.GetFinishedAt() > 0)
-		m["createdAt"] = rfc3339(st.GetCreatedAt(), true)
-		m["startedAt"] = rfc3339(st.GetStartedAt(), created)
-		m["finishedAt"] = rfc3339(st.GetFinishedAt(), exited)
+		m["createdAt"] = f.rfc3339(st.GetCreatedAt(), true)
+		m["startedAt"] = f.rfc3339(st.GetStartedAt(), created)
+		m["finishedAt"] = f.rfc3339(st.GetFinishedAt(), exited)
 	}
 }
 
@@ -104,7 +105,7 @@ func containerStatusTable(kv *output.KV, r *runtimeapi.ContainerStatusResponse, 
 	if st.GetMetadata().GetAttempt() != 0 {
 		kv.Add("Attempt", strconv.FormatUint(uint64(st.GetMetadata().GetAttempt()), 10))
 	}
-	kv.Add("State", enumName(st.GetState().String(), int32(st.GetState())))
+	kv.Add("State", kube.EnumName(st.GetState().String(), int32(st.GetState())))
 	kv.Add("Created", output.Age(now, time.Unix(0, st.GetCreatedAt())))
 	if st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED && st.GetStartedAt() > 0 {
 		kv.Add("Started", output.Age(now, time.Unix(0, st.GetStartedAt())))

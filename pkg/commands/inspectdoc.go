@@ -5,12 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/parallel"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -57,11 +58,11 @@ func addInfo(doc map[string]any, info map[string]string) {
 
 // rfc3339 renders a CRI nanosecond timestamp as the reference's inspect
 // does: RFC 3339 with nanoseconds, local time; zero stays the zero time.
-func rfc3339(ns int64, set bool) string {
+func (f *Factory) rfc3339(ns int64, set bool) string {
 	if !set {
 		return time.Time{}.Format(time.RFC3339Nano)
 	}
-	return time.Unix(0, ns).Format(time.RFC3339Nano)
+	return f.localTime(ns).Format(time.RFC3339Nano)
 }
 
 // writeDocs prints inspect documents: one object for one result, an array
@@ -76,40 +77,6 @@ func writeDocs(f *Factory, out *outputOptions, docs []statusDoc) error {
 	return out.document(f, docs)
 }
 
-// fanOut runs fn for each index with a bounded number in flight and keeps
-// results in order.
-func fanOut(n int, fn func(i int)) {
-	const parallel = 8
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
-}
-
-// reportAll prints per-item errors (already one line each) and returns
-// errSilent when any item failed, so the good items are printed and the
-// exit code is 1.
-func reportAll(f *Factory, errs []error) error {
-	failed := false
-	for _, err := range errs {
-		if err != nil {
-			failed = true
-			fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
-		}
-	}
-	if failed {
-		return errSilent
-	}
-	return nil
-}
-
 // infoLines renders a verbose info map for the table view: one entry per
 // key, JSON compacted.
 func infoLines(kv *output.KV, info map[string]string) {
@@ -117,12 +84,7 @@ func infoLines(kv *output.KV, info map[string]string) {
 		return
 	}
 	kv.Header("Info")
-	keys := make([]string, 0, len(info))
-	for k := range info {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(info)) {
 		v := info[k]
 		var buf bytes.Buffer
 		if json.Compact(&buf, []byte(v)) == nil {
@@ -146,9 +108,12 @@ type inspected[R any] struct {
 func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
 	resps := make([]R, len(ids))
 	fetchErrs := make([]error, len(ids))
-	fanOut(len(ids), func(i int) {
+	parallel.ForEach(ctx, len(ids), parallel.DefaultLimit, func(i int) {
 		resps[i], fetchErrs[i] = in.fetch(ctx, ids[i])
 	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var docs []statusDoc
 	var kv output.KV
 	for i, r := range resps {
@@ -172,10 +137,46 @@ func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids 
 	} else if err := writeDocs(f, out, docs); err != nil {
 		return err
 	}
-	return reportAll(f, append(errs, fetchErrs...))
+	return f.reportErrors(append(errs, fetchErrs...))
 }
 
 // notFound makes a runtime NotFound answer about one object read well.
 func notFound(kind, arg string, err error) error {
 	return fmt.Errorf("%s %q not found: %w", kind, arg, err)
+}
+
+// resolveAll resolves each argument (a container or pod by the one rule of
+// package resolve); the arguments that name nothing are the errors, which
+// the command reports after printing what it found.
+func resolveAll(ctx context.Context, args []string, resolveOne func(context.Context, string) (string, error)) (ids []string, errs []error) {
+	for _, a := range args {
+		id, err := resolveOne(ctx, a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids, errs
+}
+
+// protoValue is a message as generic JSON values (for composite documents).
+func protoValue(m proto.Message) (any, error) {
+	raw, err := output.MarshalJSON(m)
+	if err != nil {
+		return nil, err
+	}
+	return output.Decode(raw)
+}
+
+func protoList[T proto.Message](ms []T) ([]any, error) {
+	out := make([]any, len(ms))
+	for i, m := range ms {
+		v, err := protoValue(m)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }

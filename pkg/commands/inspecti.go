@@ -11,6 +11,10 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newInspectiCommand, group: groupImages, args: argImage})
+}
+
 type inspectiOptions struct {
 	name    string
 	filters cli.StringSlice
@@ -26,7 +30,7 @@ func newInspectiCommand(f *Factory) *cli.Command {
 			Usage: "with no IMAGE given: filter images as `images --filter` does (repeatable)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"},
 	}
-	flags = append(flags, o.out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat)...)
+	flags = append(flags, o.out.flags(inspectFormats...)...)
 	return &cli.Command{
 		Name:        "inspecti",
 		Usage:       "Display the status of one or more images",

@@ -3,34 +3,41 @@ package commands
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newInspectpCommand, group: groupPods, args: argPod})
+}
+
 type inspectpOptions struct {
-	pods  podsOptions
-	quiet bool
-	out   outputOptions
+	filter filterFlags
+	quiet  bool
+	out    outputOptions
+
+	pods *kube.PodFilter
 }
 
 func newInspectpCommand(f *Factory) *cli.Command {
 	o := &inspectpOptions{}
-	p := &o.pods
-	flags := []cli.Flag{
-		&cli.StringFlag{Name: "name", Destination: &p.name, Usage: "with no POD given: inspect pods with this name (exact; a regular expression with --regex)"},
-		&cli.StringFlag{Name: "namespace", Destination: &p.namespace, Usage: "narrow a pod name to this namespace; with no POD given: inspect the pods in it"},
-		&cli.BoolFlag{Name: "regex", Destination: &p.regex, Usage: "match --name and --namespace as unanchored regular expressions"},
-		&cli.StringFlag{Name: "state", Aliases: []string{"s"}, Destination: &p.state, Usage: "with no POD given: inspect pods in this state: ready or notready"},
-		&cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Destination: &p.latest, Usage: "with no POD given: inspect the most recently created pod"},
-		&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Destination: &p.last, Usage: "with no POD given: inspect the N most recently created pods"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"},
-	}
-	flags = append(flags, p.labels.flags()...)
-	flags = append(flags, o.out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat)...)
+	flags := o.filter.flags(map[filterFlag]string{
+		fName:      "with no POD given: inspect pods with this name (exact; a regular expression with --regex)",
+		fNamespace: "narrow a pod name to this namespace; with no POD given: inspect the pods in it",
+		fRegex:     regexUsage,
+		fState:     "with no POD given: inspect pods in this state: ready or notready",
+		fLatest:    "with no POD given: inspect the most recently created pod",
+		fLast:      "with no POD given: inspect the N most recently created pods",
+		fLabel:     labelUsage,
+		fSelector:  selectorUsage,
+	})
+	flags = append(flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"})
+	flags = append(flags, o.out.flags(inspectFormats...)...)
 	return &cli.Command{
 		Name:      "inspectp",
 		Usage:     "Display the status of one or more pods",
@@ -42,7 +49,8 @@ func newInspectpCommand(f *Factory) *cli.Command {
 			if err := o.out.validate(c); err != nil {
 				return err
 			}
-			if err := p.validateFilters(c); err != nil {
+			var err error
+			if o.pods, err = o.filter.podFilter(commandPath(c)); err != nil {
 				return err
 			}
 			return runInspectp(c.Context, f, o, c.Args().Slice())
@@ -51,10 +59,14 @@ func newInspectpCommand(f *Factory) *cli.Command {
 }
 
 func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []string) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
 	var ids []string
 	var errs []error
 	if len(args) == 0 {
-		pods, err := listPods(ctx, f, &o.pods)
+		pods, err := kube.ListPods(ctx, rs, o.pods)
 		if err != nil {
 			return err
 		}
@@ -62,19 +74,7 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 			ids = append(ids, p.GetId())
 		}
 	} else {
-		r := &resolver{f: f, namespace: o.pods.namespace}
-		for _, a := range args {
-			id, err := r.podID(ctx, a)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			ids = append(ids, id)
-		}
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
+		ids, errs = resolveAll(ctx, args, resolve.New(rs, o.filter.scope()).Pod)
 	}
 	return inspectAll(ctx, f, &o.out, ids, errs, inspected[*runtimeapi.PodSandboxStatusResponse]{
 		fetch: func(ctx context.Context, id string) (*runtimeapi.PodSandboxStatusResponse, error) {
@@ -87,14 +87,14 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 		doc: func(r *runtimeapi.PodSandboxStatusResponse) (statusDoc, error) {
 			st := r.GetStatus()
 			return newStatusDoc(st, r.GetInfo(), func(m map[string]any) {
-				m["createdAt"] = rfc3339(st.GetCreatedAt(), true)
+				m["createdAt"] = f.rfc3339(st.GetCreatedAt(), true)
 			})
 		},
-		table: func(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse) { podStatusTable(kv, r, !o.quiet) },
+		table: func(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse) { podStatusTable(f, kv, r, !o.quiet) },
 	})
 }
 
-func podStatusTable(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse, verbose bool) {
+func podStatusTable(f *Factory, kv *output.KV, r *runtimeapi.PodSandboxStatusResponse, verbose bool) {
 	st := r.GetStatus()
 	md := st.GetMetadata()
 	kv.Add("ID", st.GetId())
@@ -102,8 +102,8 @@ func podStatusTable(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse, verbo
 	addIf(kv, "UID", md.GetUid())
 	addIf(kv, "Namespace", md.GetNamespace())
 	kv.Add("Attempt", strconv.FormatUint(uint64(md.GetAttempt()), 10))
-	kv.Add("Status", enumName(st.GetState().String(), int32(st.GetState())))
-	kv.Add("Created", time.Unix(0, st.GetCreatedAt()).String())
+	kv.Add("Status", kube.EnumName(st.GetState().String(), int32(st.GetState())))
+	kv.Add("Created", f.localTime(st.GetCreatedAt()).String())
 	if n := st.GetNetwork(); n != nil {
 		kv.Add("IP Addresses", n.GetIp())
 		for _, ip := range n.GetAdditionalIps() {

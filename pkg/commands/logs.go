@@ -4,20 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/logs"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
+
+func init() {
+	register(command{build: newLogsCommand, group: groupContainers, args: argContainer})
+}
 
 type logsOptions struct {
 	follow, previous, reopen, timestamps bool
 	tail, limitBytes                     int64
 	since, until, stream                 string
-	namespace, pod                       string
+	filter                               filterFlags
 
 	opts logs.Options
 }
@@ -33,7 +37,7 @@ func newLogsCommand(f *Factory) *cli.Command {
 			"With --pod and no container, prints every container of the pod, each line prefixed with " +
 			"the container's name, merged in time order.\n" +
 			"--since and --until take an RFC 3339 time, a date, a duration before now (42m) or a unix time.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Destination: &o.follow, Usage: "keep printing as the container writes, until it exits (Ctrl-C ends with exit 0)"},
 			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Destination: &o.previous, Usage: "print the log of the previous attempt of the container (kubelet's log layout)"},
 			&cli.BoolFlag{Name: "reopen", Aliases: []string{"r"}, Destination: &o.reopen, Usage: "ask the runtime to reopen the log file first"},
@@ -43,9 +47,10 @@ func newLogsCommand(f *Factory) *cli.Command {
 			&cli.StringFlag{Name: "until", Destination: &o.until, Usage: "print only lines written at or before this time"},
 			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Destination: &o.timestamps, Usage: "prefix each line with its time (UTC, nanoseconds)"},
 			&cli.StringFlag{Name: "stream", Aliases: []string{"s"}, Destination: &o.stream, Usage: "print only this stream: stdout or stderr"},
-			&cli.StringFlag{Name: "namespace", Destination: &o.namespace, Usage: "narrow the container or pod name to this namespace"},
-			&cli.StringFlag{Name: "pod", Destination: &o.pod, Usage: "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers"},
-		},
+		}, o.filter.flags(map[filterFlag]string{
+			fNamespace: "narrow the container or pod name to this namespace",
+			fPod:       "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers",
+		}, fPod)...),
 		Action: func(c *cli.Context) error {
 			if err := o.validate(c, f); err != nil {
 				return err
@@ -60,7 +65,7 @@ func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 	switch {
 	case c.NArg() > 1:
 		return usagef(cmd, "logs takes one container; got %d arguments", c.NArg())
-	case c.NArg() == 0 && o.pod == "":
+	case c.NArg() == 0 && o.filter.pod == "":
 		return usagef(cmd, "give a container (ID, ID prefix or name), or --pod POD for all its containers")
 	case o.tail < -1:
 		return usagef(cmd, "--tail %d: use a number of lines, or -1 for all", o.tail)
@@ -90,7 +95,7 @@ func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 	if !o.opts.Since.IsZero() && !o.opts.Until.IsZero() && o.opts.Until.Before(o.opts.Since) {
 		return usagef(cmd, "--until is before --since")
 	}
-	return nil
+	return o.filter.validate(cmd)
 }
 
 func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error {
@@ -98,17 +103,18 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 	if err != nil {
 		return err
 	}
-	r := &resolver{f: f, namespace: o.namespace, pod: o.pod}
+	scope := o.filter.scope()
 	var ids []string
 	prefix := false
 	if arg != "" {
-		id, err := r.container(ctx, arg)
+		id, err := resolve.New(rs, scope).Container(ctx, arg)
 		if err != nil {
 			return err
 		}
 		ids = []string{id}
 	} else {
-		if ids, err = r.podContainers(ctx, o.pod); err != nil {
+		// The pod itself is the argument: --namespace narrows its name.
+		if ids, err = resolve.New(rs, resolve.Scope{Namespace: scope.Namespace}).PodContainers(ctx, o.filter.pod); err != nil {
 			return err
 		}
 		prefix = true
@@ -131,12 +137,12 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 		return fmt.Errorf("no log to print: %w", errors.Join(problems...))
 	}
 	for _, p := range problems {
-		fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(p.Error()))
+		f.printError(p)
 	}
 
 	stdout := f.IO.Out
 	if o.follow {
-		stdout = flushing{f.IO.Out}
+		stdout = flushWriter{f.IO.Out}
 	}
 	err = logs.ReadMany(ctx, srcs, o.opts, stdout, f.IO.ErrOut, f.IO.ErrOut)
 	if o.follow && errors.Is(err, context.Canceled) {
@@ -192,50 +198,4 @@ func (o *logsOptions) source(ctx context.Context, rs runtimeapi.RuntimeServiceCl
 		src.Prefix = "[" + output.Escape(name) + "] "
 	}
 	return src, nil
-}
-
-// podContainers resolves --pod and picks one container per name: the
-// running attempt, else the newest.
-func (r *resolver) podContainers(ctx context.Context, pod string) ([]string, error) {
-	podID, err := r.podID(ctx, pod)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.loadContainers(ctx); err != nil {
-		return nil, err
-	}
-	byName := map[string][]*runtimeapi.Container{}
-	var names []string
-	for _, c := range r.containers {
-		if c.GetPodSandboxId() != podID {
-			continue
-		}
-		n := c.GetMetadata().GetName()
-		if byName[n] == nil {
-			names = append(names, n)
-		}
-		byName[n] = append(byName[n], c)
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("pod %q has no containers", pod)
-	}
-	ids := make([]string, 0, len(names))
-	for _, n := range names {
-		ids = append(ids, pickContainer(byName[n]).GetId())
-	}
-	return ids, nil
-}
-
-// flushing writes through the buffered stdout at once, so followed lines
-// appear as they are written.
-type flushing struct{ w io.Writer }
-
-func (fw flushing) Write(p []byte) (int, error) {
-	n, err := fw.w.Write(p)
-	if err == nil {
-		if fl, ok := fw.w.(interface{ Flush() error }); ok {
-			err = fl.Flush()
-		}
-	}
-	return n, err
 }

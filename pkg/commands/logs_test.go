@@ -148,8 +148,7 @@ func TestLogsFollow(t *testing.T) {
 	path := p.add(t, e, "app", 0, runtimeapi.ContainerState_CONTAINER_RUNNING, criLine(1, "stdout", "F", "before"))
 
 	var out, errOut bytes.Buffer
-	f := &Factory{IO: IOStreams{In: strings.NewReader(""), Out: &syncBuffer{b: &out}, ErrOut: &syncBuffer{b: &errOut}},
-		Now: testNowFunc, Getenv: func(k string) string { return e.vars[k] }}
+	f := e.factory(IOStreams{Out: &syncBuffer{b: &out}, ErrOut: &syncBuffer{b: &errOut}})
 	done := make(chan int, 1)
 	go func() { done <- Run(context.Background(), f, []string{"crictl", "logs", "-f", "app"}) }()
 	time.Sleep(300 * time.Millisecond)
@@ -170,8 +169,7 @@ func TestLogsFollow(t *testing.T) {
 	// Ctrl-C ends a follow with exit 0.
 	p.add(t, e, "idle", 0, runtimeapi.ContainerState_CONTAINER_RUNNING, criLine(1, "stdout", "F", "idle"))
 	ctx, cancel := context.WithCancel(context.Background())
-	f = &Factory{IO: IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}},
-		Now: testNowFunc, Getenv: func(k string) string { return e.vars[k] }}
+	f = e.factory(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
 	go func() { done <- Run(ctx, f, []string{"crictl", "logs", "-f", "idle"}) }()
 	time.Sleep(200 * time.Millisecond)
 	cancel()

@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"fmt"
-	"regexp"
 	"strings"
 	"text/template"
 
@@ -22,7 +20,16 @@ type outputOptions struct {
 	tmpl   *template.Template
 }
 
-func (o *outputOptions) flags(def output.Format, allowed ...output.Format) []cli.Flag {
+// Format lists of the commands: the first is the default.
+var (
+	listFormats    = []output.Format{output.TableFormat, output.Wide, output.JSON, output.YAML, output.GoTemplate}
+	inspectFormats = []output.Format{output.JSON, output.YAML, output.GoTemplate, output.TableFormat}
+)
+
+// flags declares -o with the formats a command has (the first is the
+// default) and, when go-template is one of them, --template.
+func (o *outputOptions) flags(formats ...output.Format) []cli.Flag {
+	def, allowed := formats[0], formats
 	o.def, o.allowed = def, allowed
 	names := make([]string, len(allowed))
 	hasTemplate := false
@@ -77,71 +84,4 @@ func noArgs(c *cli.Context) error {
 		return usagef(commandPath(c), "unexpected argument %q: %s takes no arguments", c.Args().First(), c.Command.Name)
 	}
 	return nil
-}
-
-// selection is what pods and containers are both selected by: --name,
-// --namespace, --regex, --label/--selector, --latest and --last.
-type selection struct {
-	name, namespace string
-	regex           bool
-	labels          labelFilter
-	latest          bool
-	last            int
-
-	nameM, nsM *nameMatcher
-}
-
-// validate compiles the name matchers and label filters.
-func (s *selection) validate(cmd string) error {
-	var err error
-	if s.nameM, err = newNameMatcher("name", s.name, s.regex); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if s.nsM, err = newNameMatcher("namespace", s.namespace, s.regex); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if err := s.labels.parse(); err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if s.last < 0 {
-		return usagef(cmd, "--last %d: must be 0 or more", s.last)
-	}
-	return nil
-}
-
-// match reports whether an object with this name, namespace and labels is
-// selected.
-func (s *selection) match(name, namespace string, labels map[string]string) bool {
-	return s.nameM.match(name) && s.nsM.match(namespace) && s.labels.match(labels)
-}
-
-// nameMatcher matches --name/--namespace values: exactly, or as the
-// reference's unanchored regular expressions with --regex.
-type nameMatcher struct {
-	exact string
-	re    *regexp.Regexp
-}
-
-func newNameMatcher(flag, value string, regex bool) (*nameMatcher, error) {
-	if value == "" {
-		return nil, nil
-	}
-	if !regex {
-		return &nameMatcher{exact: value}, nil
-	}
-	re, err := regexp.Compile(value)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: invalid regular expression %q: %w", flag, value, err)
-	}
-	return &nameMatcher{re: re}, nil
-}
-
-func (m *nameMatcher) match(s string) bool {
-	if m == nil {
-		return true
-	}
-	if m.re != nil {
-		return m.re.MatchString(s)
-	}
-	return m.exact == s
 }

@@ -10,16 +10,22 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/crictl/crictl/pkg/stream"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newPortForwardCommand, group: groupPods, args: argPod, firstArgOnly: true})
+}
+
 type portForwardOptions struct {
-	stream    streamOptions
-	address   string
-	namespace string
+	stream  streamOptions
+	address string
+	filter  filterFlags
 
 	ports []forwardedPort
 	addrs []listenAddr
@@ -42,8 +48,8 @@ func newPortForwardCommand(f *Factory) *cli.Command {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "address", Value: "localhost", Destination: &o.address,
 			Usage: "local addresses to listen on, comma-separated IP addresses or localhost (127.0.0.1 and ::1)"},
-		&cli.StringFlag{Name: "namespace", Destination: &o.namespace, Usage: "narrow a pod name to this namespace"},
 	}
+	flags = append(flags, o.filter.flags(map[filterFlag]string{fNamespace: "narrow a pod name to this namespace"})...)
 	flags = append(flags, o.stream.flags()...)
 	return &cli.Command{
 		Name:      "port-forward",
@@ -66,6 +72,9 @@ func newPortForwardCommand(f *Factory) *cli.Command {
 				return usagef(cmd, "--address: %v", err)
 			}
 			if err := o.stream.validate(c); err != nil {
+				return err
+			}
+			if err := o.filter.validate(cmd); err != nil {
 				return err
 			}
 			return runPortForward(c.Context, f, o, c.Args().First())
@@ -129,12 +138,11 @@ type listener struct {
 }
 
 func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg string) error {
-	r := &resolver{f: f, namespace: o.namespace}
-	id, err := r.podID(ctx, arg)
+	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	rs, err := f.Runtime()
+	id, err := resolve.New(rs, o.filter.scope()).Pod(ctx, arg)
 	if err != nil {
 		return err
 	}
@@ -144,7 +152,7 @@ func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg 
 	}
 	if s := st.GetStatus().GetState(); s != runtimeapi.PodSandboxState_SANDBOX_READY {
 		return fmt.Errorf("pod %s (%s) is %s: port-forward needs a ready pod", output.Escape(st.GetStatus().GetMetadata().GetName()),
-			output.TruncateID(id, "", false), podState(s))
+			output.TruncateID(id, "", false), kube.PodState(s))
 	}
 	// Listen first: a port in use fails before anything is asked of the
 	// runtime.
@@ -177,7 +185,7 @@ func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg 
 	for _, l := range listeners {
 		fmt.Fprintf(f.IO.Out, "Forwarding from %s -> %d\n", l.Addr(), l.remote)
 	}
-	flushOut(f)
+	f.flushOut()
 
 	var errMu sync.Mutex
 	var wg sync.WaitGroup
@@ -193,7 +201,7 @@ func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg 
 				go func() {
 					if err := pf.Forward(c, l.remote); err != nil {
 						errMu.Lock()
-						fmt.Fprintf(f.IO.ErrOut, "crictl: forwarding %s -> %d: %s\n", l.Addr(), l.remote, oneLine(err.Error()))
+						f.errorf("forwarding %s -> %d: %w", l.Addr(), l.remote, err)
 						errMu.Unlock()
 					}
 				}()

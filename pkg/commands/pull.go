@@ -11,14 +11,19 @@ import (
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/criconfig"
 	"github.com/crictl/crictl/pkg/imageref"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-type pullCmdOptions struct {
-	pull        pullOptions
+func init() {
+	register(command{build: newPullCommand, group: groupImages, args: argImage})
+}
+
+type pullOptions struct {
+	pull        pullFlags
 	podConfig   string
 	annotations cli.StringSlice
 
@@ -28,7 +33,7 @@ type pullCmdOptions struct {
 }
 
 func newPullCommand(f *Factory) *cli.Command {
-	o := &pullCmdOptions{}
+	o := &pullOptions{}
 	flags := append(o.pull.flags(),
 		&cli.StringFlag{Name: "pod-config", Destination: &o.podConfig, TakesFile: true,
 			Usage: "pod config file (YAML or JSON) sent with the pull, for runtime handlers that pull per pod"},
@@ -60,7 +65,7 @@ func newPullCommand(f *Factory) *cli.Command {
 			if err := o.pull.validate(c, f); err != nil {
 				return err
 			}
-			if o.ann, err = parseKeyValues("--annotation", o.annotations.Value()); err != nil {
+			if o.ann, err = kube.ParseKeyValues("--annotation", o.annotations.Value()); err != nil {
 				return usagef(cmd, "%v", err)
 			}
 			if c.IsSet("pod-config") {
@@ -76,7 +81,7 @@ func newPullCommand(f *Factory) *cli.Command {
 	}
 }
 
-func runPull(ctx context.Context, f *Factory, o *pullCmdOptions, image string) error {
+func runPull(ctx context.Context, f *Factory, o *pullOptions, image string) error {
 	ref, err := pullImage(ctx, f, &o.pull, o.ref, &runtimeapi.ImageSpec{Image: image, Annotations: o.ann}, o.sandbox)
 	if err != nil {
 		return err
@@ -85,26 +90,10 @@ func runPull(ctx context.Context, f *Factory, o *pullCmdOptions, image string) e
 	return err
 }
 
-// parseKeyValues parses repeated key=value flags (split at the first '=').
-func parseKeyValues(flag string, vals []string) (map[string]string, error) {
-	if len(vals) == 0 {
-		return nil, nil
-	}
-	m := make(map[string]string, len(vals))
-	for _, kv := range vals {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%s %q: want key=value", flag, kv)
-		}
-		m[k] = v
-	}
-	return m, nil
-}
-
 // pullImage pulls spec with the credentials for ref, bounded by
 // --pull-timeout rather than --timeout, showing a spinner on a terminal.
 // It returns the image reference the runtime answers.
-func pullImage(ctx context.Context, f *Factory, o *pullOptions, ref imageref.Reference, spec *runtimeapi.ImageSpec, sandbox *runtimeapi.PodSandboxConfig) (string, error) {
+func pullImage(ctx context.Context, f *Factory, o *pullFlags, ref imageref.Reference, spec *runtimeapi.ImageSpec, sandbox *runtimeapi.PodSandboxConfig) (string, error) {
 	auth, err := o.authFor(f, ref)
 	if err != nil {
 		return "", err
@@ -188,22 +177,4 @@ func startSpinner(f *Factory, msg string) (stop func()) {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
-}
-
-// podSchemaCommand is the jsonschema subcommand of runp and pull.
-func podSchemaCommand(f *Factory, usage string) *cli.Command {
-	return &cli.Command{
-		Name:    "jsonschema",
-		Aliases: []string{"js"},
-		Usage:   usage,
-		Description: "A JSON Schema (draft 2020-12) generated from the CRI's PodSandboxConfig: snake_case property\n" +
-			"names, enums as numbers or names. Config files may also use the camelCase names inspect prints.",
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			_, err := f.IO.Out.Write(criconfig.PodSchema())
-			return err
-		},
-	}
 }

@@ -32,9 +32,9 @@ const (
 // maxPasswordSize bounds what --password-stdin reads.
 const maxPasswordSize = 64 << 10
 
-// pullOptions are the flags of every command that pulls (pull, create,
+// pullFlags are the flags of every command that pulls (pull, create,
 // run): credentials and the pull timeout.
-type pullOptions struct {
+type pullFlags struct {
 	creds, auth, username string
 	passwordStdin         bool
 	timeoutRaw            string
@@ -48,7 +48,7 @@ type pullOptions struct {
 	source string
 }
 
-func (o *pullOptions) flags() []cli.Flag {
+func (o *pullFlags) flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "creds", Destination: &o.creds, Usage: "registry credentials as USERNAME[:PASSWORD]; also $" + envCreds + " (a password here is visible to other users: prefer --username with --password-stdin)"},
 		&cli.StringFlag{Name: "auth", Destination: &o.auth, Usage: "registry credentials as base64 of USERNAME:PASSWORD; also $" + envAuth},
@@ -62,7 +62,7 @@ func (o *pullOptions) flags() []cli.Flag {
 // validate checks the pull flags and reads the credentials given by flags
 // and environment, without prompting or reading stdin (see credentials).
 // No RPC is made.
-func (o *pullOptions) validate(c *cli.Context, f *Factory) error {
+func (o *pullFlags) validate(c *cli.Context, f *Factory) error {
 	cmd := commandPath(c)
 	raw, from := o.timeoutRaw, "--pull-timeout"
 	if !c.IsSet("pull-timeout") {
@@ -135,7 +135,7 @@ func decodeAuth(auth string) (user, pass string, err error) {
 
 // credentials reads the password of --username, from stdin or the
 // terminal. Commands call it only when they will pull, before any RPC.
-func (o *pullOptions) credentials(ctx context.Context, c *cli.Context, f *Factory) error {
+func (o *pullFlags) credentials(ctx context.Context, c *cli.Context, f *Factory) error {
 	if o.username == "" {
 		return nil
 	}
@@ -210,7 +210,7 @@ func (f *Factory) readPassword(ctx context.Context) ([]byte, error) {
 // authFor returns the credentials to send for ref: those given by flags,
 // environment or stdin, else the docker config.json entry of its
 // registry, else none.
-func (o *pullOptions) authFor(f *Factory, ref imageref.Reference) (*runtimeapi.AuthConfig, error) {
+func (o *pullFlags) authFor(f *Factory, ref imageref.Reference) (*runtimeapi.AuthConfig, error) {
 	if o.explicit != nil {
 		f.debugf("credentials for %s from %s", ref.Registry(), o.source)
 		return o.explicit, nil

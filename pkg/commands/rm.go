@@ -5,14 +5,19 @@ import (
 	"fmt"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/logs"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newRmCommand, group: groupContainers, args: argContainer})
+}
+
 type rmOptions struct {
 	force, keepLogs, all bool
-	scope                scopeOptions
+	filter               filterFlags
 }
 
 func newRmCommand(f *Factory) *cli.Command {
@@ -22,7 +27,7 @@ func newRmCommand(f *Factory) *cli.Command {
 		&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Destination: &o.keepLogs, Usage: "keep the container's log file and its rotations"},
 		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "remove every container"},
 	}
-	flags = append(flags, o.scope.containerFlags("remove")...)
+	flags = append(flags, o.filter.flags(containerScopeUsage("remove"))...)
 	return &cli.Command{
 		Name:      "rm",
 		Usage:     "Remove one or more containers",
@@ -39,7 +44,7 @@ func newRmCommand(f *Factory) *cli.Command {
 			if err := bulkArgs(c, o.all, "container", "--all"); err != nil {
 				return err
 			}
-			if err := o.scope.validate(c); err != nil {
+			if err := o.filter.validate(commandPath(c)); err != nil {
 				return err
 			}
 			return runRm(c.Context, f, o, c.Args().Slice())
@@ -48,18 +53,18 @@ func newRmCommand(f *Factory) *cli.Command {
 }
 
 func runRm(ctx context.Context, f *Factory, o *rmOptions, args []string) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
 	rep := newReporter(ctx, f)
-	ts, listed, err := selectContainers(ctx, f, rep, args, o.all, o.scope, nil, nil)
+	ts, listed, err := selectContainers(ctx, rs, rep, args, o.all, o.filter.scope(), nil, nil)
 	if err != nil {
 		return err
 	}
 	if o.all && len(ts) == 0 {
 		rep.note("no containers to remove")
 		return nil
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
 	}
 	b := newBulk(ctx, rep, listed)
 	b.run(len(ts), "containers", func(i int) { removeContainer(ctx, rs, b, o, ts[i]) })
@@ -112,9 +117,9 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 	if o.keepLogs || logPath == "" {
 		return
 	}
-	_, skipped, err := removeContainerLogs(logPath)
+	_, skipped, err := logs.RemoveFiles(logPath)
 	for _, s := range skipped {
-		rep.warn("container %s: left %s alone: it is a %s, not a regular file", id, s.path, s.kind)
+		rep.warn("container %s: left %s alone: it is a %s, not a regular file", id, s.Path, s.Kind)
 	}
 	if err != nil {
 		rep.warn("container %s: log files not deleted: %v", id, err)

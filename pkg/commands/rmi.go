@@ -4,15 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 	"sync"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
+
+func init() {
+	register(command{build: newRmiCommand, group: groupImages, args: argImage})
+}
 
 type rmiOptions struct {
 	all, prune bool
@@ -70,8 +75,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		if err != nil {
 			return err
 		}
-		wg.Add(1)
-		go func() { defer wg.Done(); prune = loadPruneInfo(ctx, rs) }()
+		wg.Go(func() { prune = loadPruneInfo(ctx, rs) })
 	}
 	resp, err := is.ListImages(ctx, &runtimeapi.ListImagesRequest{})
 	wg.Wait()
@@ -79,7 +83,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		return err
 	}
 	images := resp.GetImages()
-	ix := newImageIndex(images)
+	ix := kube.ImageIndex(images)
 
 	var doomed []*runtimeapi.Image
 	switch {
@@ -101,7 +105,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 	default:
 		seen := map[string]bool{}
 		for _, a := range args {
-			img, err := resolveImage(ix, a)
+			img, err := resolve.Image(ix, a)
 			if err != nil {
 				rep.fail(err)
 				continue
@@ -110,7 +114,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 				continue
 			}
 			seen[img.GetId()] = true
-			if tags := img.GetRepoTags(); len(tags) > 1 && namesTag(img, a) {
+			if tags := img.GetRepoTags(); len(tags) > 1 && kube.NamesTag(img, a) {
 				rep.warn("%s is one of the %d tags of image %s; removing it deletes all of them: %s",
 					a, len(tags), img.GetId(), strings.Join(tags, ", "))
 			}
@@ -125,7 +129,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 			_, err := is.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: img.GetId()}})
 			return err
 		}); err != nil {
-			rep.fail(fmt.Errorf("removing image %s: %w", imageName(img), err))
+			rep.fail(fmt.Errorf("removing image %s: %w", kube.ImageName(img), err))
 			return
 		}
 		rep.success(deletedLines(img)...)
@@ -150,52 +154,6 @@ func deletedLines(img *runtimeapi.Image) []string {
 	return lines
 }
 
-// imageName names an image in messages: its first tag, else its ID.
-func imageName(img *runtimeapi.Image) string {
-	if tags := img.GetRepoTags(); len(tags) > 0 {
-		return tags[0]
-	}
-	return img.GetId()
-}
-
-// resolveImage finds the one image a reference names, in the listed
-// images: an ID (with or without "sha256:"), a tag or familiar name
-// (busybox is docker.io/library/busybox:latest), a digest, or a unique ID
-// prefix.
-func resolveImage(ix imageIndex, ref string) (*runtimeapi.Image, error) {
-	if img := ix.find(ref); img != nil {
-		return img, nil
-	}
-	hex := strings.TrimPrefix(ref, "sha256:")
-	if isHex(hex) {
-		var ids []string
-		for _, img := range ix {
-			if strings.HasPrefix(strings.TrimPrefix(img.GetId(), "sha256:"), hex) {
-				ids = append(ids, output.TruncateID(strings.TrimPrefix(img.GetId(), "sha256:"), "", false))
-			}
-		}
-		if len(ids) > 1 {
-			return nil, fmt.Errorf("image ID prefix %q is ambiguous: %d images match (%s)", ref, len(ids), strings.Join(ids, ", "))
-		}
-	}
-	return nil, fmt.Errorf("no image matches %q (not an image tag, name, digest, ID or ID prefix)", ref)
-}
-
-// namesTag reports whether ref named img by one of its tags (rather than
-// by ID, digest or ID prefix).
-func namesTag(img *runtimeapi.Image, ref string) bool {
-	if strings.Contains(ref, "@") || img.GetId() == ref || img.GetId() == "sha256:"+ref {
-		return false
-	}
-	norm := normalizeRef(ref)
-	for _, t := range img.GetRepoTags() {
-		if t == ref || normalizeRef(t) == norm {
-			return true
-		}
-	}
-	return false
-}
-
 // pruneInfo is what --prune must keep besides pinned images: the images of
 // all containers (any state, pause containers included when the runtime
 // lists them) and the runtime's sandbox image.
@@ -215,11 +173,7 @@ func loadPruneInfo(ctx context.Context, rs runtimeapi.RuntimeServiceClient) prun
 		ctrErr error
 		cr     *runtimeapi.ListContainersResponse
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		st, stErr = rs.Status(ctx, &runtimeapi.StatusRequest{Verbose: true})
-	}()
+	wg.Go(func() { st, stErr = rs.Status(ctx, &runtimeapi.StatusRequest{Verbose: true}) })
 	cr, ctrErr = rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
 	wg.Wait()
 	switch {
@@ -247,26 +201,26 @@ func sandboxImageOf(info map[string]string) string {
 }
 
 // unused returns the listed images --prune removes.
-func (p pruneInfo) unused(rep *reporter, ix imageIndex) []*runtimeapi.Image {
+func (p pruneInfo) unused(rep *reporter, ix kube.ImageIndex) []*runtimeapi.Image {
 	keep := map[string]bool{}
 	for _, c := range p.containers {
 		for _, ref := range []string{c.GetImageRef(), c.GetImage().GetImage(), c.GetImageId()} {
 			if ref == "" {
 				continue
 			}
-			if img := ix.find(ref); img != nil {
+			if img := ix.Find(ref); img != nil {
 				keep[img.GetId()] = true
 			}
 		}
 	}
 	if p.sandboxImage != "" {
-		if img := ix.find(p.sandboxImage); img != nil {
+		if img := ix.Find(p.sandboxImage); img != nil {
 			keep[img.GetId()] = true
 		}
 	} else {
 		kept := false
 		for _, img := range ix {
-			if isPauseImage(img) {
+			if kube.IsPauseImage(img) {
 				keep[img.GetId()] = true
 				kept = true
 			}
@@ -282,17 +236,4 @@ func (p pruneInfo) unused(rep *reporter, ix imageIndex) []*runtimeapi.Image {
 		}
 	}
 	return out
-}
-
-// isPauseImage reports whether an image's repository is named pause
-// (registry.k8s.io/pause, k8s.gcr.io/pause, localhost/pause, ...).
-func isPauseImage(img *runtimeapi.Image) bool {
-	for _, n := range append(append([]string(nil), img.GetRepoTags()...), img.GetRepoDigests()...) {
-		name, _, _ := strings.Cut(n, "@")
-		repo, _ := splitRepoTag(name)
-		if path.Base(repo) == "pause" {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crictl/crictl/internal/crifake"
+	"github.com/crictl/crictl/pkg/kube"
 	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -14,7 +15,7 @@ import (
 func imageTags(s *crifake.Server) []string {
 	var out []string
 	for _, img := range s.Images() {
-		out = append(out, imageName(img))
+		out = append(out, kube.ImageName(img))
 	}
 	slices.Sort(out)
 	return out

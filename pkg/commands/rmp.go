@@ -10,9 +10,13 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newRmpCommand, group: groupPods, args: argPod})
+}
+
 type rmpOptions struct {
 	force, all bool
-	scope      scopeOptions
+	filter     filterFlags
 }
 
 func newRmpCommand(f *Factory) *cli.Command {
@@ -21,7 +25,7 @@ func newRmpCommand(f *Factory) *cli.Command {
 		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Destination: &o.force, Usage: "stop a ready pod first, then remove it"},
 		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "remove every pod"},
 	}
-	flags = append(flags, o.scope.podFlags("remove")...)
+	flags = append(flags, o.filter.flags(podScopeUsage("remove"))...)
 	return &cli.Command{
 		Name:      "rmp",
 		Usage:     "Remove one or more pods",
@@ -34,7 +38,7 @@ func newRmpCommand(f *Factory) *cli.Command {
 			if err := bulkArgs(c, o.all, "pod", "--all"); err != nil {
 				return err
 			}
-			if err := o.scope.validate(c); err != nil {
+			if err := o.filter.validate(commandPath(c)); err != nil {
 				return err
 			}
 			return runRmp(c.Context, f, o, c.Args().Slice())
@@ -43,18 +47,18 @@ func newRmpCommand(f *Factory) *cli.Command {
 }
 
 func runRmp(ctx context.Context, f *Factory, o *rmpOptions, args []string) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
 	rep := newReporter(ctx, f)
-	ts, listed, err := selectPods(ctx, f, rep, args, o.all, o.scope, nil, nil)
+	ts, listed, err := selectPods(ctx, rs, rep, args, o.all, o.filter.scope(), nil, nil)
 	if err != nil {
 		return err
 	}
 	if o.all && len(ts) == 0 {
 		rep.note("no pods to remove")
 		return nil
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
 	}
 	b := newBulk(ctx, rep, listed)
 	b.run(len(ts), "pods", func(i int) { removePod(ctx, rs, b, o, ts[i]) })

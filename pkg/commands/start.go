@@ -6,10 +6,16 @@ import (
 	"fmt"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
+
+func init() {
+	register(command{build: newStartCommand, group: groupContainers, args: argContainer})
+}
 
 func newStartCommand(f *Factory) *cli.Command {
 	return &cli.Command{
@@ -23,7 +29,7 @@ func newStartCommand(f *Factory) *cli.Command {
 				return usagef(commandPath(c), "start needs at least one container")
 			}
 			for _, a := range c.Args().Slice() {
-				if err := checkArg("container", a); err != nil {
+				if err := kube.CheckArg("container", a); err != nil {
 					return usagef(commandPath(c), "%v", err)
 				}
 			}
@@ -33,11 +39,15 @@ func newStartCommand(f *Factory) *cli.Command {
 }
 
 func runStart(ctx context.Context, f *Factory, args []string) error {
-	r := &resolver{f: f}
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	r := resolve.New(rs, resolve.Scope{})
 	failed := false
 	report := func(err error) {
 		failed = true
-		fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
+		f.printError(err)
 	}
 	// A runtime that cannot be reached fails every item the same way:
 	// one error, not one per container.
@@ -49,17 +59,13 @@ func runStart(ctx context.Context, f *Factory, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		id, err := r.container(ctx, a)
+		id, err := r.Container(ctx, a)
 		if unreachable(err) {
 			return err
 		}
 		if err != nil {
 			report(err)
 			continue
-		}
-		rs, err := f.Runtime()
-		if err != nil {
-			return err
 		}
 		if _, err := rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
 			switch {

@@ -12,10 +12,14 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newStopCommand, group: groupContainers, args: argContainer})
+}
+
 type stopOptions struct {
-	grace int64
-	all   bool
-	scope scopeOptions
+	grace  int64
+	all    bool
+	filter filterFlags
 }
 
 func newStopCommand(f *Factory) *cli.Command {
@@ -25,7 +29,7 @@ func newStopCommand(f *Factory) *cli.Command {
 			Usage: "seconds a container gets to stop after its stop signal before it is killed (0: killed at once)"},
 		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "stop every running container"},
 	}
-	flags = append(flags, o.scope.containerFlags("stop")...)
+	flags = append(flags, o.filter.flags(containerScopeUsage("stop"))...)
 	return &cli.Command{
 		Name:      "stop",
 		Usage:     "Stop one or more running containers",
@@ -41,7 +45,7 @@ func newStopCommand(f *Factory) *cli.Command {
 			if o.grace < 0 || o.grace > math.MaxInt32 {
 				return usagef(commandPath(c), "--timeout %d: want whole seconds, 0 or more", o.grace)
 			}
-			if err := o.scope.validate(c); err != nil {
+			if err := o.filter.validate(commandPath(c)); err != nil {
 				return err
 			}
 			return runStop(c.Context, f, o, c.Args().Slice())
@@ -50,9 +54,13 @@ func newStopCommand(f *Factory) *cli.Command {
 }
 
 func runStop(ctx context.Context, f *Factory, o *stopOptions, args []string) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
 	rep := newReporter(ctx, f)
 	running := runtimeapi.ContainerState_CONTAINER_RUNNING
-	ts, listed, err := selectContainers(ctx, f, rep, args, o.all, o.scope,
+	ts, listed, err := selectContainers(ctx, rs, rep, args, o.all, o.filter.scope(),
 		&runtimeapi.ContainerStateValue{State: running},
 		func(c *runtimeapi.Container) bool { return c.GetState() == running })
 	if err != nil {
@@ -61,10 +69,6 @@ func runStop(ctx context.Context, f *Factory, o *stopOptions, args []string) err
 	if o.all && len(ts) == 0 {
 		rep.note("no running containers to stop")
 		return nil
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
 	}
 	cfg, err := f.Config()
 	if err != nil {

@@ -9,9 +9,13 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newStoppCommand, group: groupPods, args: argPod})
+}
+
 type stoppOptions struct {
-	all   bool
-	scope scopeOptions
+	all    bool
+	filter filterFlags
 }
 
 func newStoppCommand(f *Factory) *cli.Command {
@@ -19,7 +23,7 @@ func newStoppCommand(f *Factory) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "stop every ready pod"},
 	}
-	flags = append(flags, o.scope.podFlags("stop")...)
+	flags = append(flags, o.filter.flags(podScopeUsage("stop"))...)
 	return &cli.Command{
 		Name:      "stopp",
 		Usage:     "Stop one or more running pods",
@@ -31,7 +35,7 @@ func newStoppCommand(f *Factory) *cli.Command {
 			if err := bulkArgs(c, o.all, "pod", "--all"); err != nil {
 				return err
 			}
-			if err := o.scope.validate(c); err != nil {
+			if err := o.filter.validate(commandPath(c)); err != nil {
 				return err
 			}
 			return runStopp(c.Context, f, o, c.Args().Slice())
@@ -40,9 +44,13 @@ func newStoppCommand(f *Factory) *cli.Command {
 }
 
 func runStopp(ctx context.Context, f *Factory, o *stoppOptions, args []string) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
 	rep := newReporter(ctx, f)
 	ready := runtimeapi.PodSandboxState_SANDBOX_READY
-	ts, listed, err := selectPods(ctx, f, rep, args, o.all, o.scope,
+	ts, listed, err := selectPods(ctx, rs, rep, args, o.all, o.filter.scope(),
 		&runtimeapi.PodSandboxStateValue{State: ready},
 		func(p *runtimeapi.PodSandbox) bool { return p.GetState() == ready })
 	if err != nil {
@@ -51,10 +59,6 @@ func runStopp(ctx context.Context, f *Factory, o *stoppOptions, args []string) e
 	if o.all && len(ts) == 0 {
 		rep.note("no ready pods to stop")
 		return nil
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
 	}
 	b := newBulk(ctx, rep, listed)
 	b.run(len(ts), "pods", func(i int) {

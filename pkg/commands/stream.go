@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -112,22 +114,6 @@ func (o *streamOptions) streamError(err error) error {
 	return err
 }
 
-// flushWriter flushes crictl's buffered stdout after every write, so a
-// stream's output appears as it arrives.
-type flushWriter struct {
-	w io.Writer
-}
-
-func (fw flushWriter) Write(p []byte) (int, error) {
-	n, err := fw.w.Write(p)
-	if err == nil {
-		if fl, ok := fw.w.(interface{ Flush() error }); ok {
-			err = fl.Flush()
-		}
-	}
-	return n, err
-}
-
 // exitCodeOf maps a remote exit code to a process exit code: 1..255 pass
 // through, anything else that is not 0 becomes 255 (a code of 256 must not
 // read as success).
@@ -136,4 +122,76 @@ func exitCodeOf(code int) int {
 		return code
 	}
 	return 255
+}
+
+// streamSession is what one exec or attach session reads and writes.
+type streamSession struct {
+	stdin, tty bool
+	keys       []byte
+	out        io.Writer
+	errOut     io.Writer
+}
+
+// runStream connects to the stream URL the runtime returned and runs the
+// session; with a terminal, raw mode starts only once the stream is up and
+// ends on every way out.
+func runStream(ctx context.Context, f *Factory, so *streamOptions, url string, ss streamSession) (err error) {
+	t, err := so.target(f, url)
+	if err != nil {
+		return err
+	}
+	sio := stream.IO{Stdout: flushWriter{ss.out}}
+	if !ss.tty {
+		sio.Stderr = ss.errOut
+	}
+	if ss.stdin {
+		sio.Stdin = f.IO.In
+	}
+	if ss.tty {
+		var tty *ttySession
+		ctx, tty, err = newTTYSession(ctx, f)
+		if err != nil {
+			return err
+		}
+		defer tty.restore()
+		sio.TTY = true
+		sio.Resize = tty.resize
+		sio.DetachKeys = ss.keys
+		sio.Ready = tty.ready
+	}
+	err = stream.RemoteCommand(ctx, t, sio)
+	var ee *stream.ExitError
+	var we *stream.LocalWriteError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee):
+		return &ExitError{Code: exitCodeOf(ee.Code)}
+	case errors.Is(err, stream.ErrDetached):
+		return &detachedError{keys: detachKeysText(ss.keys)}
+	case errors.As(err, &we) && isBrokenPipe(we.Err):
+		// Whoever read the output has gone: end quietly.
+		return nil
+	}
+	return so.streamError(err)
+}
+
+func detachKeysText(keys []byte) string {
+	var b bytes.Buffer
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		switch {
+		case k == 0:
+			b.WriteString("ctrl-@")
+		case k >= 1 && k <= 26:
+			b.WriteString("ctrl-" + string(rune('a'+k-1)))
+		case k >= 27 && k <= 31:
+			b.WriteString("ctrl-" + string(rune('['+k-27)))
+		default:
+			b.WriteByte(k)
+		}
+	}
+	return b.String()
 }

@@ -14,13 +14,17 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newUpdateCommand, group: groupContainers, args: argContainer})
+}
+
 type updateOptions struct {
 	cpuCount, cpuMaximum           int64
 	cpuPeriod, cpuQuota, cpuShares int64
 	memoryText                     string
 	cpusetCpus, cpusetMems         string
 	oomScoreAdj                    int64
-	scope                          scopeOptions
+	filter                         filterFlags
 
 	memory int64
 	// set holds the resource flags given on the command line.
@@ -47,7 +51,10 @@ func newUpdateCommand(f *Factory) *cli.Command {
 		&cli.StringFlag{Name: "cpuset-mems", Destination: &o.cpusetMems, Usage: "memory nodes the container may use (0-3, 0,1)"},
 		&cli.Int64Flag{Name: "oom-score-adj", Destination: &o.oomScoreAdj, Usage: "OOM killer score adjustment (-1000 to 1000)", DefaultText: "unchanged"},
 	}
-	flags = append(flags, o.scope.containerFlags("")...)
+	flags = append(flags, o.filter.flags(map[filterFlag]string{
+		fNamespace: "narrow container names to pods in this namespace (exact)",
+		fPod:       "narrow container names to this pod (pod ID, ID prefix or name)",
+	})...)
 	return &cli.Command{
 		Name:      "update",
 		Usage:     "Update one or more running containers",
@@ -111,7 +118,7 @@ func (o *updateOptions) validate(c *cli.Context) error {
 			return usagef(cmd, "--%s %q: want a list such as 0-3 or 0,2", fl.name, fl.v)
 		}
 	}
-	return o.scope.validate(c)
+	return o.filter.validate(commandPath(c))
 }
 
 // parseMemory reads a byte count: plain bytes, or a size with a binary
@@ -135,12 +142,12 @@ func parseMemory(s string) (int64, error) {
 }
 
 func runUpdate(ctx context.Context, f *Factory, o *updateOptions, args []string) error {
-	rep := newReporter(ctx, f)
-	ts, listed, err := selectContainers(ctx, f, rep, args, false, o.scope, nil, nil)
+	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	rs, err := f.Runtime()
+	rep := newReporter(ctx, f)
+	ts, listed, err := selectContainers(ctx, rs, rep, args, false, o.filter.scope(), nil, nil)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,10 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+func init() {
+	register(command{build: newVersionCommand, group: groupRuntime})
+}
+
 // criVersion is the CRI API version crictl speaks.
 const criVersion = "v1"
 
@@ -17,7 +21,7 @@ func newVersionCommand(f *Factory) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "Display runtime version information",
-		Flags: out.flags(output.TableFormat, output.TableFormat, output.JSON, output.YAML, output.GoTemplate),
+		Flags: out.flags(output.TableFormat, output.JSON, output.YAML, output.GoTemplate),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

@@ -1,4 +1,4 @@
-package commands
+package logs
 
 import (
 	"errors"
@@ -11,13 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// skippedLog is a file at a log path that rm leaves alone.
-type skippedLog struct {
-	path string
-	kind string // "symbolic link", "FIFO", "directory", ...
+// Skipped is a file at a log path that RemoveFiles leaves alone.
+type Skipped struct {
+	Path string
+	Kind string // "symbolic link", "FIFO", "directory", ...
 }
 
-// removeContainerLogs deletes the log file of a removed container and its
+// RemoveFiles deletes the log file of a removed container and its
 // rotations (<path>.*, e.g. kubelet's 0.log.20240101-000000 and its .gz),
 // as the reference does, but safely on a node where a pod may write to
 // /var/log (a hostPath mount) or the runtime may report any path:
@@ -30,7 +30,7 @@ type skippedLog struct {
 //     returned in skipped.
 //
 // err means nothing was deleted, or a deletion failed.
-func removeContainerLogs(logPath string) (removed []string, skipped []skippedLog, err error) {
+func RemoveFiles(logPath string) (removed []string, skipped []Skipped, err error) {
 	if !filepath.IsAbs(logPath) || filepath.Clean(logPath) != logPath {
 		return nil, nil, fmt.Errorf("log path %q is not a clean absolute path", logPath)
 	}
@@ -47,8 +47,8 @@ func isLogName(name, base string) bool {
 	return name == base || strings.HasPrefix(name, base+".")
 }
 
-// removeLogFiles deletes base and base.* in dir; see removeContainerLogs.
-func removeLogFiles(dir, base string) (removed []string, skipped []skippedLog, err error) {
+// removeLogFiles deletes base and base.* in dir; see RemoveFiles.
+func removeLogFiles(dir, base string) (removed []string, skipped []Skipped, err error) {
 	fd, err := openDirNoFollow(dir)
 	if errors.Is(err, unix.ENOENT) {
 		return nil, nil, nil // no directory, no logs to delete
@@ -80,7 +80,7 @@ func removeLogFiles(dir, base string) (removed []string, skipped []skippedLog, e
 			continue
 		}
 		if kind := fileKind(uint32(st.Mode)); kind != "" { //nolint:unconvert // Stat_t.Mode is uint16 on darwin
-			skipped = append(skipped, skippedLog{path: path, kind: kind})
+			skipped = append(skipped, Skipped{Path: path, Kind: kind})
 			continue
 		}
 		// unlinkat never follows a link: if the entry was swapped for one
