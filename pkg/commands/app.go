@@ -80,20 +80,12 @@ func newApp(f *Factory) *app {
 	return &app{App: a, specs: specs}
 }
 
-func init() {
-	register(command{build: newHelpCommand, group: groupClient, args: argCommand})
-}
-
 func helpFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help"}
 }
 
 func newHelpCommand(*Factory) *cli.Command {
 	return &cli.Command{
-		Name:      "help",
-		Aliases:   []string{"h"},
-		Usage:     "Show the list of commands or the help of one command",
-		ArgsUsage: "[COMMAND]",
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return cli.ShowCommandHelp(c, c.Args().First())
@@ -102,6 +94,9 @@ func newHelpCommand(*Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "help", aliases: []string{"h"}, group: groupClient, args: argCommand, build: newHelpCommand,
+	usage: "Show the list of commands or the help of one command", argsUsage: "[COMMAND]"})
 
 func hideHelpCommands(cmd *cli.Command) {
 	cmd.HideHelpCommand = true

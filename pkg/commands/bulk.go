@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/parallel"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 // bulkParallel is the most objects a command that acts on many (rm, rmp,
@@ -241,4 +243,50 @@ func (b *bulk) record(err error, epoch int, alone bool) (retry bool) {
 		}
 	}
 	return code == codes.DeadlineExceeded && b.alive && !b.gaveUp
+}
+
+// do makes one call of an object's work under the runner's rules; when it
+// fails, the failure is reported as "<doing>: <error>" and do returns false.
+func (b *bulk) do(doing string, rpc func() error) bool {
+	if err := b.call(rpc); err != nil {
+		b.rep.fail(fmt.Errorf("%s: %w", doing, err))
+		return false
+	}
+	return true
+}
+
+// containerStatus asks for a container's status for doing ("removing
+// container ID"); nil when that failed (and was reported).
+func (b *bulk) containerStatus(ctx context.Context, rs runtimeapi.RuntimeServiceClient, id, doing string) *runtimeapi.ContainerStatus {
+	resp, _ := fetchStatus(b, "container", id, doing, func() (*runtimeapi.ContainerStatusResponse, error) {
+		return rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+	})
+	return resp.GetStatus()
+}
+
+// podState asks for a pod's state for doing; ok is false when that failed
+// (and was reported).
+func (b *bulk) podState(ctx context.Context, rs runtimeapi.RuntimeServiceClient, id, doing string) (runtimeapi.PodSandboxState, bool) {
+	resp, ok := fetchStatus(b, "pod", id, doing, func() (*runtimeapi.PodSandboxStatusResponse, error) {
+		return rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id})
+	})
+	return resp.GetStatus().GetState(), ok
+}
+
+// fetchStatus makes one status call under the runner's rules; a failure is
+// reported (a missing object as "<kind> <id> not found") and ok is false.
+func fetchStatus[R any](b *bulk, kind, id, doing string, rpc func() (R, error)) (r R, ok bool) {
+	if err := b.call(func() (err error) { r, err = rpc(); return err }); err != nil {
+		b.failStatus(kind, id, doing, err)
+		return r, false
+	}
+	return r, true
+}
+
+func (b *bulk) failStatus(kind, id, doing string, err error) {
+	if cri.IsNotFound(err) {
+		b.rep.fail(notFound(kind, id, err))
+	} else {
+		b.rep.fail(fmt.Errorf("%s: %w", doing, err))
+	}
 }

@@ -9,11 +9,18 @@ import (
 )
 
 // command is what the rest of the tree knows about one top-level command.
-// Each command's file registers its own in an init function, next to the
-// command itself, so adding a command edits no other file: the app, help,
+// Each command's file registers its own next to the command itself, so adding a command edits no other file: the app, help,
 // argument reordering and completion are all derived from these.
 type command struct {
-	// build makes the command afresh for one run.
+	// name, aliases, usage (one line), argsUsage and help (the
+	// description) are what help and docs/commands.md show.
+	name      string
+	aliases   []string
+	usage     string
+	argsUsage string
+	help      string
+	// build makes the command afresh for one run: its flags, action and
+	// subcommands (and, where computed, its arguments' usage and help).
 	build func(f *Factory) *cli.Command
 	// group is the command's heading in help.
 	group group
@@ -58,13 +65,14 @@ const (
 // sorts them by name.
 var registered []command
 
-// register adds a command to the tree; each command file calls it from
-// init.
-func register(c command) {
+// register adds a command to the tree; each command file calls it once,
+// next to the command (var _ = register(...)).
+func register(c command) struct{} {
 	if c.build == nil {
 		panic("commands: register without build")
 	}
 	registered = append(registered, c)
+	return struct{}{}
 }
 
 // app is the command tree of one run with the descriptors of its
@@ -102,6 +110,13 @@ func buildCommands(f *Factory, descs []command) ([]*cli.Command, map[*cli.Comman
 	seen := map[string]bool{}
 	for _, c := range descs {
 		cmd := c.build(f)
+		cmd.Name, cmd.Aliases, cmd.Usage = c.name, c.aliases, c.usage
+		if c.argsUsage != "" {
+			cmd.ArgsUsage = c.argsUsage
+		}
+		if c.help != "" {
+			cmd.Description = c.help
+		}
 		for _, n := range cmd.Names() {
 			if seen[n] {
 				return nil, nil, fmt.Errorf("commands: two commands are called %q", n)
@@ -116,4 +131,20 @@ func buildCommands(f *Factory, descs []command) ([]*cli.Command, map[*cli.Comman
 	}
 	slices.SortFunc(cmds, func(a, b *cli.Command) int { return cmp.Compare(a.Name, b.Name) })
 	return cmds, specs, nil
+}
+
+// action is the usual Action of a command: its checks in order (nil ones
+// are skipped), all before any RPC, then run.
+func action(run func(*cli.Context) error, checks ...func(*cli.Context) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		for _, check := range checks {
+			if check == nil {
+				continue
+			}
+			if err := check(c); err != nil {
+				return err
+			}
+		}
+		return run(c)
+	}
 }

@@ -43,7 +43,7 @@ func TestCommandDescriptors(t *testing.T) {
 }
 
 func TestDuplicateCommandNamesRefused(t *testing.T) {
-	descs := append(slices.Clone(registered), command{build: newPodsCommand})
+	descs := append(slices.Clone(registered), command{name: "pods", build: newPodsCommand})
 	if _, _, err := buildCommands(testFactory(IOStreams{}, nil), descs); err == nil {
 		t.Error("two commands called pods were accepted")
 	}

@@ -15,11 +15,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newCompletionCommand, group: groupClient, args: argShell})
-	register(command{build: newCompleteCommand, group: groupClient})
-}
-
 // completionTimeout bounds the RPCs made to complete IDs and names, so a
 // slow runtime never stalls the shell.
 const completionTimeout = 500 * time.Millisecond
@@ -77,11 +72,6 @@ complete -c crictl -f -a '(__crictl_complete)'
 
 func newCompletionCommand(f *Factory) *cli.Command {
 	return &cli.Command{
-		Name:      "completion",
-		Usage:     "Output shell completion code",
-		ArgsUsage: "[bash|zsh|fish]",
-		Description: "Completes commands, flags, output formats, container and pod IDs and names, and images.\n" +
-			"bash: source <(crictl completion bash)   zsh: source <(crictl completion zsh)   fish: crictl completion fish | source",
 		Action: func(c *cli.Context) error {
 			shell := "bash"
 			if c.NArg() > 1 {
@@ -101,11 +91,17 @@ func newCompletionCommand(f *Factory) *cli.Command {
 	}
 }
 
+var _ = register(command{name: "completion", group: groupClient, args: argShell, build: newCompletionCommand,
+	usage: "Output shell completion code", argsUsage: "[bash|zsh|fish]", help: completionHelp})
+
+// completionHelp is the description in "crictl completion --help".
+const completionHelp = `Completes commands, flags, output formats, container and pod IDs and names, and images.
+bash: source <(crictl completion bash)   zsh: source <(crictl completion zsh)   fish: crictl completion fish | source`
+
 // newCompleteCommand is the hidden command the completion scripts call with
 // the words typed so far; the last word is the one being completed.
 func newCompleteCommand(f *Factory) *cli.Command {
 	return &cli.Command{
-		Name:            "__complete",
 		Hidden:          true,
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
@@ -129,6 +125,9 @@ func newCompleteCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "__complete", group: groupClient, build: newCompleteCommand,
+	usage: ""})
 
 func complete(ctx context.Context, f *Factory, app *app, words []string) []string {
 	cur := words[len(words)-1]
@@ -229,31 +228,22 @@ func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
 		return []string{"bash", "zsh", "fish"}
 	case argConfigKey:
 		return config.Keys()
-	case argContainer:
+	case argContainer, argPod:
 		rs, err := f.Runtime()
 		if err != nil {
 			return nil
 		}
-		r, err := rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
-		if err != nil {
-			return nil
+		if kind == argPod {
+			pods, _ := kube.ListPods(ctx, rs, &kube.PodFilter{})
+			for _, p := range pods {
+				out = append(out, p.GetId(), p.GetMetadata().GetName())
+			}
+			return out
 		}
-		for _, c := range r.Containers {
-			if !kube.IsSandboxContainer(c) {
+		if res, err := kube.ListContainers(ctx, rs, f.Image, &kube.ContainerFilter{All: true}, kube.Join{}); err == nil {
+			for _, c := range res.Items {
 				out = append(out, c.GetId(), c.GetMetadata().GetName())
 			}
-		}
-	case argPod:
-		rs, err := f.Runtime()
-		if err != nil {
-			return nil
-		}
-		r, err := rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
-		if err != nil {
-			return nil
-		}
-		for _, p := range r.Items {
-			out = append(out, p.GetId(), p.GetMetadata().GetName())
 		}
 	case argImage:
 		is, err := f.Image()

@@ -11,10 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() {
-	register(command{build: newConfigCommand, group: groupClient, args: argConfigKey})
-}
-
 type configOptions struct {
 	get  string
 	set  cli.StringSlice
@@ -24,9 +20,6 @@ type configOptions struct {
 func newConfigCommand(f *Factory) *cli.Command {
 	o := &configOptions{}
 	return &cli.Command{
-		Name:      "config",
-		Usage:     "Get and set crictl client configuration options",
-		ArgsUsage: "[KEY VALUE]",
 		Description: "Keys: " + strings.Join(config.Keys(), ", ") + ".\n" +
 			"The file is the one --config or $CRI_CONFIG_FILE names, else " + config.DefaultPath + ".\n" +
 			"--set keeps the file's comments and creates it (mode 0600) when missing; --get and --list never write.",
@@ -40,6 +33,9 @@ func newConfigCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "config", group: groupClient, args: argConfigKey, build: newConfigCommand,
+	usage: "Get and set crictl client configuration options", argsUsage: "[KEY VALUE]"})
 
 func runConfig(c *cli.Context, f *Factory, o *configOptions) error {
 	cmd := commandPath(c)

@@ -14,28 +14,20 @@ import (
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/parallel"
 	"github.com/crictl/crictl/pkg/resolve"
-	"github.com/crictl/crictl/pkg/stream"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newExecCommand, group: groupContainers, args: argContainer, firstArgOnly: true, passThrough: true})
-}
-
 type execOptions struct {
 	filter       filterFlags
-	stream       streamOptions
+	session      sessionFlags
 	sync         bool
 	timeout      int64
-	tty, stdin   bool
-	detachKeys   string
 	quiet        bool
 	ignoreErrors bool
 	parallel     bool
 	maxParallel  int
 
-	keys       []byte
 	containers *kube.ContainerFilter
 }
 
@@ -44,10 +36,6 @@ func newExecCommand(f *Factory) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "sync", Aliases: []string{"s"}, Destination: &o.sync, Usage: "run the command with ExecSync: no stdin, its stdout and stderr are returned when it ends"},
 		&cli.Int64Flag{Name: "timeout", Destination: &o.timeout, Usage: "with --sync: seconds the runtime lets the command run (0: no limit)"},
-		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Destination: &o.stdin, Usage: "send crictl's stdin to the command"},
-		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Destination: &o.tty, Usage: "run the command in a terminal (needs -i and a terminal on stdin)"},
-		&cli.StringFlag{Name: "detach-keys", Value: stream.DefaultDetachKeys, Destination: &o.detachKeys,
-			Usage: `with -t: the keys that end the session and leave the command running (ctrl-<letter> or a character, comma-separated; "" disables)`},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "with filter flags: no header line before each container's output"},
 		&cli.BoolFlag{Name: "ignore-errors", Aliases: []string{"e"}, Destination: &o.ignoreErrors, Usage: "exit 0 even when the command failed in some containers (the failures are still reported)"},
 		&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Destination: &o.parallel, Usage: "with filter flags: run in the selected containers concurrently (at most --max-parallel at a time); each container's output is printed as a block when it ends"},
@@ -56,37 +44,25 @@ func newExecCommand(f *Factory) *cli.Command {
 	// The container filter flags as exec words them: --state has no -s
 	// (that is --sync), there is no --id or --all, and they select running
 	// containers unless --state says otherwise.
-	flags = append(flags, o.filter.flags(map[filterFlag]string{
-		fName:      "with no CONTAINER: run in the containers with this name (exact; a regular expression with --regex)",
-		fNamespace: "with no CONTAINER: run in the containers of pods in this namespace (exact; a regular expression with --regex)",
-		fPod:       "with no CONTAINER: run in the containers of this pod (pod ID, ID prefix or name)",
-		fImage:     "with no CONTAINER: run in the containers of this image (name[:tag], digest or image ID)",
-		fRegex:     regexUsage,
-		fState:     "with no CONTAINER: run in the containers in this state: created, running, exited or unknown (default: running)",
-		fLatest:    "with no CONTAINER: run in the most recently created of the selected containers",
-		fLast:      "with no CONTAINER: run in the N most recently created of the selected containers (0: all)",
-		fLabel:     labelUsage,
-		fSelector:  selectorUsage,
-	}, fState)...)
-	flags = append(flags, o.stream.flags()...)
+	flags = append(flags, o.filter.flags(selectionUsage(false, "with no CONTAINER: ", "", fID, fAll), fState)...)
+	flags = append(flags, o.session.flags("interactive", "send crictl's stdin to the command", "run the command in a terminal",
+		"end the session and leave the command running")...)
 	return &cli.Command{
-		Name:      "exec",
-		Usage:     "Run a command in a running container",
-		ArgsUsage: "[CONTAINER (ID, ID prefix or name)] COMMAND [ARG...]",
-		Description: "Everything after CONTAINER (or, with filter flags, after the flags) is the command, passed as it is.\n" +
-			"With any of --name, --namespace, --pod, --image, --state, --label, --selector, --latest or --last,\n" +
-			"there is no CONTAINER argument: the command runs in every running container they select, one after\n" +
-			"another (concurrently with --parallel), and crictl exits with the first non-zero exit code.\n" +
-			"exec and exec --sync exit with the command's exit code.",
 		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := o.validate(c, f); err != nil {
-				return err
-			}
-			return runExec(c.Context, f, o, c.Args().Slice())
-		},
+		Action: action(func(c *cli.Context) error { return runExec(c.Context, f, o, c.Args().Slice()) },
+			func(c *cli.Context) error { return o.validate(c, f) }),
 	}
 }
+
+var _ = register(command{name: "exec", group: groupContainers, args: argContainer, firstArgOnly: true, passThrough: true, build: newExecCommand,
+	usage: "Run a command in a running container", argsUsage: "[CONTAINER (ID, ID prefix or name)] COMMAND [ARG...]", help: execHelp})
+
+// execHelp is the description in "crictl exec --help".
+const execHelp = `Everything after CONTAINER (or, with filter flags, after the flags) is the command, passed as it is.
+With any of --name, --namespace, --pod, --image, --state, --label, --selector, --latest or --last,
+there is no CONTAINER argument: the command runs in every running container they select, one after
+another (concurrently with --parallel), and crictl exits with the first non-zero exit code.
+exec and exec --sync exit with the command's exit code.`
 
 func (o *execOptions) validate(c *cli.Context, f *Factory) error {
 	cmd := commandPath(c)
@@ -104,27 +80,16 @@ func (o *execOptions) validate(c *cli.Context, f *Factory) error {
 	case c.NArg() < min:
 		return usagef(cmd, "no command given: crictl exec CONTAINER COMMAND [ARG...]")
 	}
-	if o.sync && (o.tty || o.stdin) {
+	if o.sync && (o.session.tty || o.session.stdin) {
 		return usagef(cmd, "--sync runs the command without stdin or a terminal: drop -i/-t, or drop --sync")
 	}
 	if o.timeout < 0 {
 		return usagef(cmd, "--timeout %d: must be 0 or more seconds", o.timeout)
 	}
-	if o.tty && !o.stdin {
-		return usagef(cmd, "-t/--tty needs -i/--interactive")
-	}
-	if o.tty {
-		if _, ok := stdinFd(f); !ok {
-			return usagef(cmd, "-t/--tty needs a terminal on stdin; leave out -t to pipe input")
-		}
-	}
 	if o.maxParallel < 1 {
 		return usagef(cmd, "--max-parallel %d: must be 1 or more", o.maxParallel)
 	}
-	if o.keys, err = stream.ParseDetachKeys(o.detachKeys); err != nil {
-		return usagef(cmd, "--detach-keys: %v", err)
-	}
-	return o.stream.validate(c)
+	return o.session.validate(c, f)
 }
 
 // execTarget is one container the command runs in.
@@ -176,7 +141,7 @@ func runExec(ctx context.Context, f *Factory, o *execOptions, args []string) err
 	if len(res.Items) == 0 {
 		return errors.New("no containers match the filter flags")
 	}
-	if len(res.Items) > 1 && (o.stdin || o.tty) {
+	if len(res.Items) > 1 && (o.session.stdin || o.session.tty) {
 		return fmt.Errorf("-i and -t work with one container, and %d match the filter flags: narrow them (--latest picks the newest)", len(res.Items))
 	}
 	targets := make([]execTarget, len(res.Items))
@@ -211,7 +176,7 @@ func execMany(ctx context.Context, f *Factory, o *execOptions, targets []execTar
 			if ctx.Err() != nil {
 				break
 			}
-			if !o.quiet && !o.tty {
+			if !o.quiet && !o.session.tty {
 				fmt.Fprintln(f.IO.Out, t.header())
 				f.flushOut()
 			}
@@ -271,14 +236,12 @@ func execOne(ctx context.Context, f *Factory, o *execOptions, id string, cmd []s
 		return execSync(ctx, f, rs, o, id, cmd, out, errOut)
 	}
 	resp, err := rs.Exec(ctx, &runtimeapi.ExecRequest{
-		ContainerId: id, Cmd: cmd, Tty: o.tty, Stdin: o.stdin, Stdout: true, Stderr: !o.tty,
+		ContainerId: id, Cmd: cmd, Tty: o.session.tty, Stdin: o.session.stdin, Stdout: true, Stderr: !o.session.tty,
 	})
 	if err != nil {
 		return err
 	}
-	return runStream(ctx, f, &o.stream, resp.GetUrl(), streamSession{
-		stdin: o.stdin, tty: o.tty, keys: o.keys, out: out, errOut: errOut,
-	})
+	return o.session.run(ctx, f, resp.GetUrl(), out, errOut)
 }
 
 func execSync(ctx context.Context, f *Factory, rs runtimeapi.RuntimeServiceClient, o *execOptions, id string, cmd []string, out, errOut io.Writer) error {

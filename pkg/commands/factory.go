@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -64,30 +65,18 @@ func (f *Factory) Config() (*config.Config, error) {
 	return f.cfg, f.cfgErr
 }
 
-func (f *Factory) connOptions(cfg *config.Config) cri.Options {
-	o := cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries}
+// debugOut is where -D writes: stderr, or nowhere without -D.
+func (f *Factory) debugOut(cfg *config.Config) io.Writer {
 	if cfg.Debug {
-		o.Debug = f.IO.ErrOut
+		return f.IO.ErrOut
 	}
-	return o
+	return nil
 }
 
 // Runtime returns the runtime service client, dialing on first use.
 func (f *Factory) Runtime() (runtimeapi.RuntimeServiceClient, error) {
-	if f.runtime == nil {
-		cfg, err := f.Config()
-		if err != nil {
-			return nil, err
-		}
-		ep, err := f.runtimeEndpoint(cfg)
-		if err != nil {
-			return nil, err
-		}
-		if f.image != nil && sameEndpoint(f.image.Endpoint(), ep) {
-			f.runtime = f.image
-		} else if f.runtime, err = cri.Dial(ep, f.connOptions(cfg)); err != nil {
-			return nil, err
-		}
+	if err := f.dial(&f.runtime, f.image, f.runtimeEndpoint); err != nil {
+		return nil, err
 	}
 	return f.runtime.Runtime(), nil
 }
@@ -95,24 +84,37 @@ func (f *Factory) Runtime() (runtimeapi.RuntimeServiceClient, error) {
 // Image returns the image service client, dialing on first use; it shares
 // the runtime's connection when both endpoints are the same.
 func (f *Factory) Image() (runtimeapi.ImageServiceClient, error) {
-	if f.image == nil {
-		cfg, err := f.Config()
-		if err != nil {
-			return nil, err
+	if err := f.dial(&f.image, f.runtime, func(cfg *config.Config) (string, error) {
+		if cfg.ImageEndpoint != "" {
+			return cfg.ImageEndpoint, nil
 		}
-		ep := cfg.ImageEndpoint
-		if ep == "" {
-			if ep, err = f.runtimeEndpoint(cfg); err != nil {
-				return nil, err
-			}
-		}
-		if f.runtime != nil && sameEndpoint(f.runtime.Endpoint(), ep) {
-			f.image = f.runtime
-		} else if f.image, err = cri.Dial(ep, f.connOptions(cfg)); err != nil {
-			return nil, err
-		}
+		return f.runtimeEndpoint(cfg)
+	}); err != nil {
+		return nil, err
 	}
 	return f.image.Image(), nil
+}
+
+// dial sets *conn, once: other when it is open to the same endpoint, else a
+// new connection to the endpoint the configuration names.
+func (f *Factory) dial(conn **cri.Conn, other *cri.Conn, endpoint func(*config.Config) (string, error)) error {
+	if *conn != nil {
+		return nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	ep, err := endpoint(cfg)
+	if err != nil {
+		return err
+	}
+	if other != nil && sameEndpoint(other.Endpoint(), ep) {
+		*conn = other
+		return nil
+	}
+	*conn, err = cri.Dial(ep, cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries, Debug: f.debugOut(cfg)})
+	return err
 }
 
 // Close closes the connections.

@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"slices"
+
 	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
@@ -47,52 +49,88 @@ const (
 	selectorUsage = "label selector in Kubernetes syntax, e.g. 'app in (web,api),tier!=db'"
 )
 
+// selectionUsage words the flags that select pods (or containers) for a
+// command that lists or acts on what they select: when says when they
+// apply ("with no POD given: "), names (POD, CONTAINER) that --namespace
+// (and --pod) also narrow a name given as argument, and omit the flags the
+// command does not have.
+func selectionUsage(pods bool, when, names string, omit ...filterFlag) map[filterFlag]string {
+	u := map[filterFlag]string{fRegex: regexUsage, fLabel: labelUsage, fSelector: selectorUsage}
+	narrows := ""
+	if names != "" {
+		narrows = "; also narrows a " + names + " name"
+	}
+	if pods {
+		u[fID] = "keep only the pod with this ID (or ID prefix)"
+		u[fName] = "keep only pods with this name (exact; a regular expression with --regex)"
+		u[fNamespace] = "keep only pods in this namespace (exact; a regular expression with --regex)" + narrows
+		u[fState] = "keep only pods in this state: ready or notready"
+		u[fLatest] = "keep only the most recently created pod"
+		u[fLast] = "keep only the N most recently created pods (0: all)"
+	} else {
+		u[fID] = "keep only the container with this ID (or ID prefix)"
+		u[fName] = "keep only containers with this name (exact; a regular expression with --regex)"
+		u[fNamespace] = "keep only containers of pods in this namespace (exact; a regular expression with --regex)" + narrows
+		u[fPod] = "keep only containers of this pod (pod ID, ID prefix or name)" + narrows
+		u[fImage] = "keep only containers of this image (name[:tag], digest or image ID)"
+		u[fState] = "keep only containers in this state: created, running, exited or unknown (default: running)"
+		u[fLatest] = "keep only the most recently created container (any state)"
+		u[fLast] = "keep only the N most recently created containers, any state (0: all)"
+		u[fAll] = "keep containers in every state, not only running ones"
+	}
+	for ff, text := range u {
+		if ff != fRegex && ff != fLabel && ff != fSelector {
+			u[ff] = when + text
+		}
+	}
+	for _, ff := range omit {
+		delete(u, ff)
+	}
+	return u
+}
+
 // flags declares the filter flags usage has a text for, in a fixed order;
 // the ones in noShort lose their one-letter alias (-p, -s) where the
 // command gives that letter to another flag.
 func (o *filterFlags) flags(usage map[filterFlag]string, noShort ...filterFlag) []cli.Flag {
-	short := func(ff filterFlag, s string) []string {
-		for _, n := range noShort {
-			if n == ff {
-				return nil
-			}
-		}
-		return []string{s}
+	specs := []struct {
+		ff          filterFlag
+		name, short string
+		dest        any
+	}{
+		{fID, "id", "", &o.id},
+		{fName, "name", "", &o.name},
+		{fNamespace, "namespace", "", &o.namespace},
+		{fPod, "pod", "p", &o.pod},
+		{fImage, "image", "", &o.image},
+		{fRegex, "regex", "", &o.regex},
+		{fState, "state", "s", &o.state},
+		{fLatest, "latest", "l", &o.latest},
+		{fLast, "last", "n", &o.last},
+		{fAll, "all", "a", &o.all},
+		{fLabel, "label", "", &o.labels},
+		{fSelector, "selector", "", &o.selector},
 	}
 	var out []cli.Flag
-	for ff := fID; ff <= fSelector; ff++ {
-		u, ok := usage[ff]
+	for _, sp := range specs {
+		u, ok := usage[sp.ff]
 		if !ok {
 			continue
 		}
-		var fl cli.Flag
-		switch ff {
-		case fID:
-			fl = &cli.StringFlag{Name: "id", Destination: &o.id, Usage: u}
-		case fName:
-			fl = &cli.StringFlag{Name: "name", Destination: &o.name, Usage: u}
-		case fNamespace:
-			fl = &cli.StringFlag{Name: "namespace", Destination: &o.namespace, Usage: u}
-		case fPod:
-			fl = &cli.StringFlag{Name: "pod", Aliases: short(ff, "p"), Destination: &o.pod, Usage: u}
-		case fImage:
-			fl = &cli.StringFlag{Name: "image", Destination: &o.image, Usage: u}
-		case fRegex:
-			fl = &cli.BoolFlag{Name: "regex", Destination: &o.regex, Usage: u}
-		case fState:
-			fl = &cli.StringFlag{Name: "state", Aliases: short(ff, "s"), Destination: &o.state, Usage: u}
-		case fLatest:
-			fl = &cli.BoolFlag{Name: "latest", Aliases: short(ff, "l"), Destination: &o.latest, Usage: u}
-		case fLast:
-			fl = &cli.IntFlag{Name: "last", Aliases: short(ff, "n"), Destination: &o.last, Usage: u}
-		case fAll:
-			fl = &cli.BoolFlag{Name: "all", Aliases: short(ff, "a"), Destination: &o.all, Usage: u}
-		case fLabel:
-			fl = &cli.StringSliceFlag{Name: "label", Destination: &o.labels, Usage: u}
-		case fSelector:
-			fl = &cli.StringFlag{Name: "selector", Destination: &o.selector, Usage: u}
+		var aliases []string
+		if sp.short != "" && !slices.Contains(noShort, sp.ff) {
+			aliases = []string{sp.short}
 		}
-		out = append(out, fl)
+		switch d := sp.dest.(type) {
+		case *string:
+			out = append(out, &cli.StringFlag{Name: sp.name, Aliases: aliases, Destination: d, Usage: u})
+		case *bool:
+			out = append(out, &cli.BoolFlag{Name: sp.name, Aliases: aliases, Destination: d, Usage: u})
+		case *int:
+			out = append(out, &cli.IntFlag{Name: sp.name, Aliases: aliases, Destination: d, Usage: u})
+		case *cli.StringSlice:
+			out = append(out, &cli.StringSliceFlag{Name: sp.name, Aliases: aliases, Destination: d, Usage: u})
+		}
 	}
 	return out
 }
@@ -129,26 +167,26 @@ func (o *filterFlags) validate(cmd string) error {
 
 // podFilter validates the flags as a pod filter.
 func (o *filterFlags) podFilter(cmd string) (*kube.PodFilter, error) {
-	if err := o.validate(cmd); err != nil {
-		return nil, err
-	}
-	state, err := kube.ParsePodState(o.state)
-	if err != nil {
-		return nil, usagef(cmd, "%v", err)
-	}
-	return &kube.PodFilter{Selector: o.sel, ID: o.id, State: state}, nil
+	state, err := validateWithState(o, cmd, kube.ParsePodState)
+	return &kube.PodFilter{Selector: o.sel, ID: o.id, State: state}, err
 }
 
 // containerFilter validates the flags as a container filter.
 func (o *filterFlags) containerFilter(cmd string) (*kube.ContainerFilter, error) {
-	if err := o.validate(cmd); err != nil {
-		return nil, err
+	state, err := validateWithState(o, cmd, kube.ParseContainerState)
+	return &kube.ContainerFilter{Selector: o.sel, ID: o.id, Pod: o.pod, Image: o.image, State: state, All: o.all}, err
+}
+
+// validateWithState validates the flags and parses --state for pods or
+// containers.
+func validateWithState[S any](o *filterFlags, cmd string, parse func(string) (S, error)) (state S, err error) {
+	if err = o.validate(cmd); err != nil {
+		return state, err
 	}
-	state, err := kube.ParseContainerState(o.state)
-	if err != nil {
-		return nil, usagef(cmd, "%v", err)
+	if state, err = parse(o.state); err != nil {
+		return state, usagef(cmd, "%v", err)
 	}
-	return &kube.ContainerFilter{Selector: o.sel, ID: o.id, Pod: o.pod, Image: o.image, State: state, All: o.all}, nil
+	return state, nil
 }
 
 // scope is what narrows names given as arguments (call after validate):

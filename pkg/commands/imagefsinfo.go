@@ -9,27 +9,16 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newImageFsInfoCommand, group: groupImages})
-}
-
 func newImageFsInfoCommand(f *Factory) *cli.Command {
 	var out outputOptions
 	return &cli.Command{
-		Name:  "imagefsinfo",
-		Usage: "Return image filesystem info",
-		Flags: out.flags(inspectFormats...),
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			if err := out.validate(c); err != nil {
-				return err
-			}
-			return runImageFsInfo(c.Context, f, &out)
-		},
+		Flags:  out.flags(inspectFormats...),
+		Action: action(func(c *cli.Context) error { return runImageFsInfo(c.Context, f, &out) }, noArgs, out.validate),
 	}
 }
+
+var _ = register(command{name: "imagefsinfo", group: groupImages, build: newImageFsInfoCommand,
+	usage: "Return image filesystem info"})
 
 func runImageFsInfo(ctx context.Context, f *Factory, out *outputOptions) error {
 	is, err := f.Image()

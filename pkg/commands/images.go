@@ -15,51 +15,58 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newImagesCommand, group: groupImages, args: argImage})
-}
-
 type imagesOptions struct {
-	verbose, quiet, digests   bool
-	noTrunc, pinned, noHeader bool
-	filters                   cli.StringSlice
-	out                       outputOptions
+	list            listFlags
+	filter          imageFilterFlag
+	digests, pinned bool
 }
 
 func newImagesCommand(f *Factory) *cli.Command {
 	o := &imagesOptions{}
 	flags := []cli.Flag{
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Destination: &o.verbose, Usage: "show every field of each image"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "print only image IDs"},
-		&cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Destination: &o.filters,
-			Usage: "filter images (repeatable, applied in order): dangling=true|false, reference=REGEX, before=IMAGE, since=IMAGE"},
+		o.filter.flag("filter images (repeatable, applied in order): dangling=true|false, reference=REGEX, before=IMAGE, since=IMAGE"),
 		&cli.BoolFlag{Name: "digests", Destination: &o.digests, Usage: "show digests"},
-		&cli.BoolFlag{Name: "no-trunc", Destination: &o.noTrunc, Usage: "show full image IDs and digests"},
 		&cli.BoolFlag{Name: "pinned", Destination: &o.pinned, Usage: "show whether each image is pinned"},
-		&cli.BoolFlag{Name: "no-headers", Destination: &o.noHeader, Usage: "print tables without the header line"},
 	}
-	flags = append(flags, o.out.flags(listFormats...)...)
 	return &cli.Command{
-		Name:      "images",
-		Aliases:   []string{"image", "img"},
-		Usage:     "List images",
-		ArgsUsage: "[REPOSITORY[:TAG]]",
-		Flags:     flags,
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return usagef(commandPath(c), "images takes at most one REPOSITORY[:TAG] argument")
-			}
-			if err := o.out.validate(c); err != nil {
-				return err
-			}
-			for _, fl := range o.filters.Value() {
-				if err := checkImageFilter(fl); err != nil {
-					return usagef(commandPath(c), "%v", err)
+		Flags: append(flags, o.list.flags("image", "image IDs and digests")...),
+		Action: action(func(c *cli.Context) error { return runImages(c.Context, f, o, c.Args().First()) },
+			func(c *cli.Context) error {
+				if c.NArg() > 1 {
+					return usagef(commandPath(c), "images takes at most one REPOSITORY[:TAG] argument")
 				}
-			}
-			return runImages(c.Context, f, o, c.Args().First())
-		},
+				return nil
+			}, o.list.out.validate, o.filter.validate),
 	}
+}
+
+var _ = register(command{name: "images", aliases: []string{"image", "img"}, group: groupImages, args: argImage, build: newImagesCommand,
+	usage: "List images", argsUsage: "[REPOSITORY[:TAG]]"})
+
+// imageFilterFlag is --filter/-f of images and inspecti.
+type imageFilterFlag struct {
+	values cli.StringSlice
+}
+
+func (o *imageFilterFlag) flag(usage string) cli.Flag {
+	return &cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Destination: &o.values, Usage: usage}
+}
+
+func (o *imageFilterFlag) validate(c *cli.Context) error {
+	for _, fl := range o.values.Value() {
+		if err := checkImageFilter(fl); err != nil {
+			return usagef(commandPath(c), "%v", err)
+		}
+	}
+	return nil
+}
+
+// apply keeps the images the filters select, in order.
+func (o *imageFilterFlag) apply(images []*runtimeapi.Image) []*runtimeapi.Image {
+	for _, fl := range o.values.Value() {
+		images = applyImageFilter(images, fl)
+	}
+	return images
 }
 
 func checkImageFilter(fl string) error {
@@ -110,19 +117,11 @@ func runImages(ctx context.Context, f *Factory, o *imagesOptions, repo string) e
 	if err != nil {
 		return err
 	}
-	for _, fl := range o.filters.Value() {
-		images = applyImageFilter(images, fl)
-	}
-	switch {
-	case o.out.isDocument():
-		return o.out.document(f, &runtimeapi.ListImagesResponse{Images: images})
-	case o.quiet:
-		return writeIDs(f, images)
-	case o.verbose:
-		return imagesVerbose(f, images)
-	}
-	wide := o.out.format == output.Wide
-	return imagesTable(images, o.digests || wide, o.pinned || wide, o.noTrunc).Write(f.IO.Out, o.noHeader)
+	images = o.filter.apply(images)
+	wide := o.list.out.format == output.Wide
+	return printList(f, &o.list, &runtimeapi.ListImagesResponse{Images: images}, images,
+		func() error { return imagesVerbose(f, images) },
+		func() *output.Table { return imagesTable(images, o.digests || wide, o.pinned || wide, o.list.noTrunc) })
 }
 
 func applyImageFilter(images []*runtimeapi.Image, fl string) []*runtimeapi.Image {

@@ -13,65 +13,52 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newInspectCommand, group: groupContainers, args: argContainer})
-}
-
 type inspectOptions struct {
 	filter filterFlags
-	quiet  bool
-	out    outputOptions
+	print  inspectFlags
 
 	containers *kube.ContainerFilter
 }
 
 func newInspectCommand(f *Factory) *cli.Command {
 	o := &inspectOptions{}
-	flags := append(o.filter.flags(containerListUsage),
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"})
-	flags = append(flags, o.out.flags(inspectFormats...)...)
 	return &cli.Command{
-		Name:      "inspect",
-		Usage:     "Display the status of one or more containers",
-		ArgsUsage: "[CONTAINER (ID, ID prefix or name)...]",
-		Description: "With no container given, inspects the containers the filter flags select (all running ones by default).\n" +
-			"A name is narrowed by --namespace and --pod when given.",
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := o.out.validate(c); err != nil {
+		Flags: append(o.filter.flags(selectionUsage(false, "with no CONTAINER given: ", "CONTAINER")), o.print.flags(inspectFormats...)...),
+		Action: action(func(c *cli.Context) error { return runInspect(c.Context, f, o, c.Args().Slice()) },
+			o.print.out.validate, func(c *cli.Context) (err error) {
+				o.containers, err = o.filter.containerFilter(commandPath(c))
 				return err
-			}
-			var err error
-			if o.containers, err = o.filter.containerFilter(commandPath(c)); err != nil {
-				return err
-			}
-			return runInspect(c.Context, f, o, c.Args().Slice())
-		},
+			}),
 	}
 }
+
+var _ = register(command{name: "inspect", group: groupContainers, args: argContainer, build: newInspectCommand,
+	usage: "Display the status of one or more containers", argsUsage: "[CONTAINER (ID, ID prefix or name)...]", help: inspectHelp})
+
+// inspectHelp is the description in "crictl inspect --help".
+const inspectHelp = `With no container given, inspects the containers the filter flags select (all running ones by default).
+A name is narrowed by --namespace and --pod when given.`
 
 func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []string) error {
 	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	var ids []string
-	var errs []error
-	if len(args) == 0 {
+	ids, errs, err := selectIDs(ctx, args, resolve.New(rs, o.filter.scope()).Container, func() ([]string, error) {
 		res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, c := range res.Items {
-			ids = append(ids, c.GetId())
-		}
-	} else {
-		ids, errs = resolveAll(ctx, args, resolve.New(rs, o.filter.scope()).Container)
+		return idsOf(res.Items), nil
+	})
+	if err != nil {
+		return err
 	}
 	now := f.Now()
-	return inspectAll(ctx, f, &o.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
+	quiet := o.print.quiet
+	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
 		fetch: func(ctx context.Context, id string) (*runtimeapi.ContainerStatusResponse, error) {
-			r, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: !o.quiet})
+			r, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: !quiet})
 			if cri.IsNotFound(err) {
 				err = notFound("container", id, err)
 			}
@@ -80,7 +67,7 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 		doc: func(r *runtimeapi.ContainerStatusResponse) (statusDoc, error) {
 			return newStatusDoc(r.GetStatus(), r.GetInfo(), f.containerTimes(r.GetStatus()))
 		},
-		table: func(kv *output.KV, r *runtimeapi.ContainerStatusResponse) { containerStatusTable(kv, r, now, !o.quiet) },
+		table: func(kv *output.KV, r *runtimeapi.ContainerStatusResponse) { containerStatusTable(kv, r, now, !quiet) },
 	})
 }
 

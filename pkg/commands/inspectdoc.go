@@ -145,10 +145,15 @@ func notFound(kind, arg string, err error) error {
 	return fmt.Errorf("%s %q not found: %w", kind, arg, err)
 }
 
-// resolveAll resolves each argument (a container or pod by the one rule of
-// package resolve); the arguments that name nothing are the errors, which
-// the command reports after printing what it found.
-func resolveAll(ctx context.Context, args []string, resolveOne func(context.Context, string) (string, error)) (ids []string, errs []error) {
+// selectIDs are the objects an inspect command prints: those the arguments
+// name (each resolved by the one rule of package resolve; the ones that name
+// nothing are errs, reported after what was found), or, with no argument,
+// those list selects.
+func selectIDs(ctx context.Context, args []string, resolveOne func(context.Context, string) (string, error), list func() ([]string, error)) (ids []string, errs []error, err error) {
+	if len(args) == 0 {
+		ids, err = list()
+		return ids, nil, err
+	}
 	for _, a := range args {
 		id, err := resolveOne(ctx, a)
 		if err != nil {
@@ -157,7 +162,7 @@ func resolveAll(ctx context.Context, args []string, resolveOne func(context.Cont
 		}
 		ids = append(ids, id)
 	}
-	return ids, errs
+	return ids, errs, nil
 }
 
 // protoValue is a message as generic JSON values (for composite documents).

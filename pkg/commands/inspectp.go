@@ -12,73 +12,49 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newInspectpCommand, group: groupPods, args: argPod})
-}
-
 type inspectpOptions struct {
 	filter filterFlags
-	quiet  bool
-	out    outputOptions
+	print  inspectFlags
 
 	pods *kube.PodFilter
 }
 
 func newInspectpCommand(f *Factory) *cli.Command {
 	o := &inspectpOptions{}
-	flags := o.filter.flags(map[filterFlag]string{
-		fName:      "with no POD given: inspect pods with this name (exact; a regular expression with --regex)",
-		fNamespace: "narrow a pod name to this namespace; with no POD given: inspect the pods in it",
-		fRegex:     regexUsage,
-		fState:     "with no POD given: inspect pods in this state: ready or notready",
-		fLatest:    "with no POD given: inspect the most recently created pod",
-		fLast:      "with no POD given: inspect the N most recently created pods",
-		fLabel:     labelUsage,
-		fSelector:  selectorUsage,
-	})
-	flags = append(flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"})
-	flags = append(flags, o.out.flags(inspectFormats...)...)
+	flags := o.filter.flags(selectionUsage(true, "with no POD given: ", "POD", fID))
 	return &cli.Command{
-		Name:      "inspectp",
-		Usage:     "Display the status of one or more pods",
-		ArgsUsage: "[POD (ID, ID prefix or name)...]",
-		Description: "With no pod given, inspects the pods the filter flags select (all pods by default).\n" +
-			"A pod name is narrowed by --namespace when given.",
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := o.out.validate(c); err != nil {
+		Flags: append(flags, o.print.flags(inspectFormats...)...),
+		Action: action(func(c *cli.Context) error { return runInspectp(c.Context, f, o, c.Args().Slice()) },
+			o.print.out.validate, func(c *cli.Context) (err error) {
+				o.pods, err = o.filter.podFilter(commandPath(c))
 				return err
-			}
-			var err error
-			if o.pods, err = o.filter.podFilter(commandPath(c)); err != nil {
-				return err
-			}
-			return runInspectp(c.Context, f, o, c.Args().Slice())
-		},
+			}),
 	}
 }
+
+var _ = register(command{name: "inspectp", group: groupPods, args: argPod, build: newInspectpCommand,
+	usage: "Display the status of one or more pods", argsUsage: "[POD (ID, ID prefix or name)...]", help: inspectpHelp})
+
+// inspectpHelp is the description in "crictl inspectp --help".
+const inspectpHelp = `With no pod given, inspects the pods the filter flags select (all pods by default).
+A pod name is narrowed by --namespace when given.`
 
 func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []string) error {
 	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	var ids []string
-	var errs []error
-	if len(args) == 0 {
+	ids, errs, err := selectIDs(ctx, args, resolve.New(rs, o.filter.scope()).Pod, func() ([]string, error) {
 		pods, err := kube.ListPods(ctx, rs, o.pods)
-		if err != nil {
-			return err
-		}
-		for _, p := range pods {
-			ids = append(ids, p.GetId())
-		}
-	} else {
-		ids, errs = resolveAll(ctx, args, resolve.New(rs, o.filter.scope()).Pod)
+		return idsOf(pods), err
+	})
+	if err != nil {
+		return err
 	}
-	return inspectAll(ctx, f, &o.out, ids, errs, inspected[*runtimeapi.PodSandboxStatusResponse]{
+	quiet := o.print.quiet
+	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.PodSandboxStatusResponse]{
 		fetch: func(ctx context.Context, id string) (*runtimeapi.PodSandboxStatusResponse, error) {
-			r, err := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: !o.quiet})
+			r, err := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: !quiet})
 			if cri.IsNotFound(err) {
 				err = notFound("pod", id, err)
 			}
@@ -90,7 +66,7 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 				m["createdAt"] = f.rfc3339(st.GetCreatedAt(), true)
 			})
 		},
-		table: func(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse) { podStatusTable(f, kv, r, !o.quiet) },
+		table: func(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse) { podStatusTable(f, kv, r, !quiet) },
 	})
 }
 

@@ -13,10 +13,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newLogsCommand, group: groupContainers, args: argContainer})
-}
-
 type logsOptions struct {
 	follow, previous, reopen, timestamps bool
 	tail, limitBytes                     int64
@@ -29,14 +25,6 @@ type logsOptions struct {
 func newLogsCommand(f *Factory) *cli.Command {
 	o := &logsOptions{}
 	return &cli.Command{
-		Name:      "logs",
-		Usage:     "Fetch the logs of a container, or of every container of a pod",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name) | --pod POD",
-		Description: "Reads the log file the runtime reports for the container, with its rotated files " +
-			"(kubelet's 0.log.<time>, .gz included), so crictl must run on the node.\n" +
-			"With --pod and no container, prints every container of the pod, each line prefixed with " +
-			"the container's name, merged in time order.\n" +
-			"--since and --until take an RFC 3339 time, a date, a duration before now (42m) or a unix time.",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Destination: &o.follow, Usage: "keep printing as the container writes, until it exits (Ctrl-C ends with exit 0)"},
 			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Destination: &o.previous, Usage: "print the log of the previous attempt of the container (kubelet's log layout)"},
@@ -51,14 +39,18 @@ func newLogsCommand(f *Factory) *cli.Command {
 			fNamespace: "narrow the container or pod name to this namespace",
 			fPod:       "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers",
 		}, fPod)...),
-		Action: func(c *cli.Context) error {
-			if err := o.validate(c, f); err != nil {
-				return err
-			}
-			return runLogs(c.Context, f, o, c.Args().First())
-		},
+		Action: action(func(c *cli.Context) error { return runLogs(c.Context, f, o, c.Args().First()) },
+			func(c *cli.Context) error { return o.validate(c, f) }),
 	}
 }
+
+var _ = register(command{name: "logs", group: groupContainers, args: argContainer, build: newLogsCommand,
+	usage: "Fetch the logs of a container, or of every container of a pod", argsUsage: "CONTAINER (ID, ID prefix or name) | --pod POD", help: logsHelp})
+
+// logsHelp is the description in "crictl logs --help".
+const logsHelp = `Reads the log file the runtime reports for the container, with its rotated files (kubelet's 0.log.<time>, .gz included), so crictl must run on the node.
+With --pod and no container, prints every container of the pod, each line prefixed with the container's name, merged in time order.
+--since and --until take an RFC 3339 time, a date, a duration before now (42m) or a unix time.`
 
 func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 	cmd := commandPath(c)

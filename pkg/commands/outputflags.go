@@ -79,6 +79,50 @@ func (o *outputOptions) document(f *Factory, v any) error {
 	return output.Document(f.IO.Out, o.format, o.tmpl, v, f.IO.OutTTY)
 }
 
+// listFlags are the printing flags of the commands that list (pods, ps,
+// images): -v, -q, --no-trunc, --no-headers and -o.
+type listFlags struct {
+	verbose, quiet, noTrunc, noHeaders bool
+	out                                outputOptions
+}
+
+// flags declares them for a list of nouns ("pod"); full words --no-trunc.
+func (l *listFlags) flags(noun, full string) []cli.Flag {
+	return append([]cli.Flag{
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Destination: &l.verbose, Usage: "show every field of each " + noun},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &l.quiet, Usage: "print only " + noun + " IDs"},
+		&cli.BoolFlag{Name: "no-trunc", Destination: &l.noTrunc, Usage: "show full " + full},
+		&cli.BoolFlag{Name: "no-headers", Destination: &l.noHeaders, Usage: "print tables without the header line"},
+	}, l.out.flags(listFormats...)...)
+}
+
+// printList prints a list: doc as a document, the IDs (-q), the verbose
+// blocks (-v), or the table.
+func printList[T hasID](f *Factory, l *listFlags, doc any, items []T, verbose func() error, table func() *output.Table) error {
+	switch {
+	case l.out.isDocument():
+		return l.out.document(f, doc)
+	case l.quiet:
+		return writeIDs(f, items)
+	case l.verbose:
+		return verbose()
+	}
+	return table().Write(f.IO.Out, l.noHeaders)
+}
+
+// inspectFlags are the printing flags of the commands that print objects'
+// status (inspect, inspectp, inspecti, info): -q and -o.
+type inspectFlags struct {
+	quiet bool
+	out   outputOptions
+}
+
+func (o *inspectFlags) flags(formats ...output.Format) []cli.Flag {
+	return append([]cli.Flag{
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"},
+	}, o.out.flags(formats...)...)
+}
+
 func noArgs(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef(commandPath(c), "unexpected argument %q: %s takes no arguments", c.Args().First(), c.Command.Name)

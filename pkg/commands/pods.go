@@ -11,59 +11,29 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newPodsCommand, group: groupPods})
-}
-
 type podsOptions struct {
-	filter                  filterFlags
-	verbose, quiet, noTrunc bool
-	noHeaders               bool
-	out                     outputOptions
+	filter filterFlags
+	list   listFlags
 
 	pods *kube.PodFilter
 }
 
 func newPodsCommand(f *Factory) *cli.Command {
 	o := &podsOptions{}
-	flags := o.filter.flags(map[filterFlag]string{
-		fID:        "keep only the pod with this ID (or ID prefix)",
-		fName:      "keep only pods with this name (exact; a regular expression with --regex)",
-		fNamespace: "keep only pods in this namespace (exact; a regular expression with --regex)",
-		fRegex:     regexUsage,
-		fState:     "keep only pods in this state: ready or notready",
-		fLatest:    "show only the most recently created pod",
-		fLast:      "show only the N most recently created pods (0: all)",
-		fLabel:     labelUsage,
-		fSelector:  selectorUsage,
-	})
-	flags = append(flags,
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Destination: &o.verbose, Usage: "show every field of each pod"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "print only pod IDs"},
-		&cli.BoolFlag{Name: "no-trunc", Destination: &o.noTrunc, Usage: "show full IDs"},
-		&cli.BoolFlag{Name: "no-headers", Destination: &o.noHeaders, Usage: "print tables without the header line"},
-	)
-	flags = append(flags, o.out.flags(listFormats...)...)
+	flags := o.filter.flags(selectionUsage(true, "", ""))
 	return &cli.Command{
-		Name:      "pods",
-		Usage:     "List pods",
 		UsageText: "crictl pods [options]",
-		Flags:     flags,
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+		Flags:     append(flags, o.list.flags("pod", "IDs")...),
+		Action: action(func(c *cli.Context) error { return runPods(c.Context, f, o) },
+			noArgs, o.list.out.validate, func(c *cli.Context) (err error) {
+				o.pods, err = o.filter.podFilter(commandPath(c))
 				return err
-			}
-			if err := o.out.validate(c); err != nil {
-				return err
-			}
-			var err error
-			if o.pods, err = o.filter.podFilter(commandPath(c)); err != nil {
-				return err
-			}
-			return runPods(c.Context, f, o)
-		},
+			}),
 	}
 }
+
+var _ = register(command{name: "pods", group: groupPods, build: newPodsCommand,
+	usage: "List pods"})
 
 func runPods(ctx context.Context, f *Factory, o *podsOptions) error {
 	rs, err := f.Runtime()
@@ -74,15 +44,11 @@ func runPods(ctx context.Context, f *Factory, o *podsOptions) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case o.out.isDocument():
-		return o.out.document(f, &runtimeapi.ListPodSandboxResponse{Items: pods})
-	case o.quiet:
-		return writeIDs(f, pods)
-	case o.verbose:
-		return podsVerbose(f, pods)
-	}
-	return podsTable(pods, f.Now(), o.noTrunc, o.out.format == output.Wide).Write(f.IO.Out, o.noHeaders)
+	return printList(f, &o.list, &runtimeapi.ListPodSandboxResponse{Items: pods}, pods,
+		func() error { return podsVerbose(f, pods) },
+		func() *output.Table {
+			return podsTable(pods, f.Now(), o.list.noTrunc, o.list.out.format == output.Wide)
+		})
 }
 
 func podsTable(pods []*runtimeapi.PodSandbox, now time.Time, noTrunc, wide bool) *output.Table {
@@ -91,11 +57,7 @@ func podsTable(pods []*runtimeapi.PodSandbox, now time.Time, noTrunc, wide bool)
 		header = append(header, "UID")
 	}
 	t := output.NewTable(header...)
-	ids := make([]string, len(pods))
-	for i, p := range pods {
-		ids[i] = p.GetId()
-	}
-	idCol := output.NewIDColumn(ids, "", noTrunc)
+	idCol := output.NewIDColumn(idsOf(pods), "", noTrunc)
 	for _, p := range pods {
 		md := p.GetMetadata()
 		t.Row(

@@ -18,10 +18,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newPortForwardCommand, group: groupPods, args: argPod, firstArgOnly: true})
-}
-
 type portForwardOptions struct {
 	stream  streamOptions
 	address string
@@ -52,34 +48,34 @@ func newPortForwardCommand(f *Factory) *cli.Command {
 	flags = append(flags, o.filter.flags(map[filterFlag]string{fNamespace: "narrow a pod name to this namespace"})...)
 	flags = append(flags, o.stream.flags()...)
 	return &cli.Command{
-		Name:      "port-forward",
-		Usage:     "Forward local ports to a pod",
-		ArgsUsage: "POD (ID, ID prefix or name) [LOCAL:]REMOTE...",
-		Description: "Listens on each LOCAL port and forwards every connection to REMOTE in the pod's network\n" +
-			"namespace until Ctrl-C (exit 0). REMOTE alone listens on the same port number locally; LOCAL 0\n" +
-			"or empty (:REMOTE) picks a free port. The \"Forwarding from\" lines name the ports listened on.",
 		Flags: flags,
-		Action: func(c *cli.Context) error {
-			cmd := commandPath(c)
-			if c.NArg() < 2 {
-				return usagef(cmd, "port-forward needs a pod and at least one [LOCAL:]REMOTE port")
-			}
-			var err error
-			if o.ports, err = parsePorts(c.Args().Slice()[1:]); err != nil {
-				return usagef(cmd, "%v", err)
-			}
-			if o.addrs, err = parseListenAddrs(o.address); err != nil {
-				return usagef(cmd, "--address: %v", err)
-			}
-			if err := o.stream.validate(c); err != nil {
-				return err
-			}
-			if err := o.filter.validate(cmd); err != nil {
-				return err
-			}
-			return runPortForward(c.Context, f, o, c.Args().First())
-		},
+		Action: action(func(c *cli.Context) error { return runPortForward(c.Context, f, o, c.Args().First()) },
+			o.validate, o.stream.validate, func(c *cli.Context) error { return o.filter.validate(commandPath(c)) }),
 	}
+}
+
+var _ = register(command{name: "port-forward", group: groupPods, args: argPod, firstArgOnly: true, build: newPortForwardCommand,
+	usage: "Forward local ports to a pod", argsUsage: "POD (ID, ID prefix or name) [LOCAL:]REMOTE...", help: portForwardHelp})
+
+// portForwardHelp is the description in "crictl port-forward --help".
+const portForwardHelp = `Listens on each LOCAL port and forwards every connection to REMOTE in the pod's network
+namespace until Ctrl-C (exit 0). REMOTE alone listens on the same port number locally; LOCAL 0
+or empty (:REMOTE) picks a free port. The "Forwarding from" lines name the ports listened on.`
+
+// validate parses the ports and listen addresses.
+func (o *portForwardOptions) validate(c *cli.Context) error {
+	cmd := commandPath(c)
+	if c.NArg() < 2 {
+		return usagef(cmd, "port-forward needs a pod and at least one [LOCAL:]REMOTE port")
+	}
+	var err error
+	if o.ports, err = parsePorts(c.Args().Slice()[1:]); err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	if o.addrs, err = parseListenAddrs(o.address); err != nil {
+		return usagef(cmd, "--address: %v", err)
+	}
+	return nil
 }
 
 func parsePorts(args []string) ([]forwardedPort, error) {

@@ -12,67 +12,31 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newPsCommand, group: groupContainers})
-}
-
-// containerListUsage words the filter flags of the commands that list
-// containers (ps, inspect).
-var containerListUsage = map[filterFlag]string{
-	fID:        "keep only the container with this ID (or ID prefix)",
-	fName:      "keep only containers with this name (exact; a regular expression with --regex)",
-	fNamespace: "keep only containers of pods in this namespace (exact; a regular expression with --regex)",
-	fPod:       "keep only containers of this pod (pod ID, ID prefix or name)",
-	fImage:     "keep only containers of this image (name[:tag], digest or image ID)",
-	fRegex:     regexUsage,
-	fState:     "keep only containers in this state: created, running, exited or unknown",
-	fLatest:    "show only the most recently created container (any state)",
-	fLast:      "show only the N most recently created containers, any state (0: all)",
-	fAll:       "show containers in every state, not only running ones",
-	fLabel:     labelUsage,
-	fSelector:  selectorUsage,
-}
-
 type psOptions struct {
-	filter                  filterFlags
-	verbose, quiet, noTrunc bool
-	noHeaders, resolveImage bool
-	out                     outputOptions
+	filter       filterFlags
+	list         listFlags
+	resolveImage bool
 
 	containers *kube.ContainerFilter
 }
 
 func newPsCommand(f *Factory) *cli.Command {
 	o := &psOptions{}
-	flags := o.filter.flags(containerListUsage)
-	flags = append(flags,
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Destination: &o.verbose, Usage: "show every field of each container"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "print only container IDs"},
-		&cli.BoolFlag{Name: "no-trunc", Destination: &o.noTrunc, Usage: "show full IDs"},
-		&cli.BoolFlag{Name: "no-headers", Destination: &o.noHeaders, Usage: "print tables without the header line"},
-		&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Destination: &o.resolveImage, Usage: "show the image's repository:tag instead of its ID"},
-	)
-	flags = append(flags, o.out.flags(listFormats...)...)
+	flags := append(o.filter.flags(selectionUsage(false, "", "")),
+		&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Destination: &o.resolveImage, Usage: "show the image's repository:tag instead of its ID"})
 	return &cli.Command{
-		Name:      "ps",
-		Usage:     "List containers",
 		UsageText: "crictl ps [options]",
-		Flags:     flags,
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+		Flags:     append(flags, o.list.flags("container", "IDs")...),
+		Action: action(func(c *cli.Context) error { return runPs(c.Context, f, o) },
+			noArgs, o.list.out.validate, func(c *cli.Context) (err error) {
+				o.containers, err = o.filter.containerFilter(commandPath(c))
 				return err
-			}
-			if err := o.out.validate(c); err != nil {
-				return err
-			}
-			var err error
-			if o.containers, err = o.filter.containerFilter(commandPath(c)); err != nil {
-				return err
-			}
-			return runPs(c.Context, f, o)
-		},
+			}),
 	}
 }
+
+var _ = register(command{name: "ps", group: groupContainers, build: newPsCommand,
+	usage: "List containers"})
 
 func runPs(ctx context.Context, f *Factory, o *psOptions) error {
 	rs, err := f.Runtime()
@@ -81,22 +45,16 @@ func runPs(ctx context.Context, f *Factory, o *psOptions) error {
 	}
 	// Documents print the runtime's containers as they are: the pods are
 	// needed only to filter by them.
-	doc := o.out.isDocument()
+	doc := o.list.out.isDocument()
 	res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{Pods: !doc, Images: o.resolveImage && !doc})
 	if err != nil {
 		return err
 	}
-	switch {
-	case doc:
-		err = o.out.document(f, &runtimeapi.ListContainersResponse{Containers: res.Items})
-	case o.quiet:
-		err = writeIDs(f, res.Items)
-	case o.verbose:
-		err = psVerbose(f, res)
-	default:
-		err = psTable(res, f.Now(), o.noTrunc, o.resolveImage, o.out.format == output.Wide).Write(f.IO.Out, o.noHeaders)
-	}
-	if err != nil {
+	if err := printList(f, &o.list, &runtimeapi.ListContainersResponse{Containers: res.Items}, res.Items,
+		func() error { return psVerbose(f, res) },
+		func() *output.Table {
+			return psTable(res, f.Now(), o.list.noTrunc, o.resolveImage, o.list.out.format == output.Wide)
+		}); err != nil {
 		return err
 	}
 	return f.reportErrors(res.Errs)
@@ -108,13 +66,11 @@ func psTable(res *kube.Containers, now time.Time, noTrunc, resolve, wide bool) *
 		header = append(header, "IMAGE ID", "POD UID")
 	}
 	t := output.NewTable(header...)
-	ids := make([]string, 0, len(res.Items))
 	podIDs := make([]string, 0, len(res.Items))
 	for _, c := range res.Items {
-		ids = append(ids, c.GetId())
 		podIDs = append(podIDs, c.GetPodSandboxId())
 	}
-	idCol := output.NewIDColumn(ids, "", noTrunc)
+	idCol := output.NewIDColumn(idsOf(res.Items), "", noTrunc)
 	podCol := output.NewIDColumn(podIDs, "", noTrunc)
 	for _, c := range res.Items {
 		pod, ns := res.Pods.PodOf(c)

@@ -18,10 +18,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newPullCommand, group: groupImages, args: argImage})
-}
-
 type pullOptions struct {
 	pull        pullFlags
 	podConfig   string
@@ -41,12 +37,6 @@ func newPullCommand(f *Factory) *cli.Command {
 			Usage: "annotation key=value sent with the pull (repeatable)"},
 	)
 	return &cli.Command{
-		Name:      "pull",
-		Usage:     "Pull an image from a registry",
-		ArgsUsage: "NAME[:TAG|@DIGEST]",
-		Description: "The reference is checked before anything is sent to the runtime. Credentials come from\n" +
-			"--creds, --auth, --username (with the terminal or --password-stdin), $CRICTL_CREDS, $CRICTL_AUTH,\n" +
-			"else from the registry's entry in $DOCKER_CONFIG/config.json or ~/.docker/config.json.",
 		Flags:       flags,
 		Subcommands: []*cli.Command{podSchemaCommand(f, "Print the JSON Schema of the --pod-config file")},
 		Action: func(c *cli.Context) error {
@@ -80,6 +70,14 @@ func newPullCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "pull", group: groupImages, args: argImage, build: newPullCommand,
+	usage: "Pull an image from a registry", argsUsage: "NAME[:TAG|@DIGEST]", help: pullHelp})
+
+// pullHelp is the description in "crictl pull --help".
+const pullHelp = `The reference is checked before anything is sent to the runtime. Credentials come from
+--creds, --auth, --username (with the terminal or --password-stdin), $CRICTL_CREDS, $CRICTL_AUTH,
+else from the registry's entry in $DOCKER_CONFIG/config.json or ~/.docker/config.json.`
 
 func runPull(ctx context.Context, f *Factory, o *pullOptions, image string) error {
 	ref, err := pullImage(ctx, f, &o.pull, o.ref, &runtimeapi.ImageSpec{Image: image, Annotations: o.ann}, o.sandbox)

@@ -11,6 +11,15 @@ import (
 
 type hasID interface{ GetId() string }
 
+// idsOf returns the objects' IDs.
+func idsOf[T hasID](items []T) []string {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.GetId()
+	}
+	return ids
+}
+
 // writeIDs prints one ID per line (-q).
 func writeIDs[T hasID](f *Factory, items []T) error {
 	buf := make([]byte, 0, len(items)*65)

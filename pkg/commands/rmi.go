@@ -15,10 +15,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newRmiCommand, group: groupImages, args: argImage})
-}
-
 type rmiOptions struct {
 	all, prune bool
 }
@@ -26,9 +22,6 @@ type rmiOptions struct {
 func newRmiCommand(f *Factory) *cli.Command {
 	o := &rmiOptions{}
 	return &cli.Command{
-		Name:      "rmi",
-		Usage:     "Remove one or more images",
-		ArgsUsage: "IMAGE (tag, name, digest, ID or ID prefix)... | --all | --prune",
 		Description: "Prints \"Deleted: TAG\" for each tag (or digest) of each image removed, as it completes; a\n" +
 			"failure is reported on stderr and the others go on (exit 1 when any failed). Images are\n" +
 			"resolved by crictl from one image list; removing an image by one of its tags removes the\n" +
@@ -59,6 +52,9 @@ func newRmiCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "rmi", group: groupImages, args: argImage, build: newRmiCommand,
+	usage: "Remove one or more images", argsUsage: "IMAGE (tag, name, digest, ID or ID prefix)... | --all | --prune"})
 
 func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error {
 	rep := newReporter(ctx, f)

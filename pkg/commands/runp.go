@@ -9,10 +9,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newRunpCommand, group: groupPods, args: argFile})
-}
-
 type runpOptions struct {
 	runtime string
 	timeout cancelTimeout
@@ -21,11 +17,6 @@ type runpOptions struct {
 func newRunpCommand(f *Factory) *cli.Command {
 	o := &runpOptions{}
 	return &cli.Command{
-		Name:      "runp",
-		Usage:     "Run a new pod",
-		ArgsUsage: "POD-CONFIG.[json|yaml]",
-		Description: "Prints the new pod's ID. The config file uses the CRI's PodSandboxConfig fields, in snake_case\n" +
-			"or camelCase; see docs/config-files.md and 'crictl runp jsonschema'.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "runtime", Aliases: []string{"r"}, Destination: &o.runtime,
 				Usage: "runtime handler of the pod; the runtime defines the available ones"},
@@ -52,6 +43,13 @@ func newRunpCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "runp", group: groupPods, args: argFile, build: newRunpCommand,
+	usage: "Run a new pod", argsUsage: "POD-CONFIG.[json|yaml]", help: runpHelp})
+
+// runpHelp is the description in "crictl runp --help".
+const runpHelp = `Prints the new pod's ID. The config file uses the CRI's PodSandboxConfig fields, in snake_case
+or camelCase; see docs/config-files.md and 'crictl runp jsonschema'.`
 
 func runPodSandbox(ctx context.Context, f *Factory, cfg *runtimeapi.PodSandboxConfig, handler string, t *cancelTimeout) (string, error) {
 	rs, err := f.Runtime()

@@ -13,17 +13,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func init() {
-	register(command{build: newStartCommand, group: groupContainers, args: argContainer})
-}
-
 func newStartCommand(f *Factory) *cli.Command {
 	return &cli.Command{
-		Name:      "start",
-		Usage:     "Start one or more created containers",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name)...",
-		Description: "Starts the containers one after another and prints the ID of each one started. A container\n" +
-			"that cannot be started is reported and the others are still started; the exit code is then 1.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usagef(commandPath(c), "start needs at least one container")
@@ -37,6 +28,13 @@ func newStartCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "start", group: groupContainers, args: argContainer, build: newStartCommand,
+	usage: "Start one or more created containers", argsUsage: "CONTAINER (ID, ID prefix or name)...", help: startHelp})
+
+// startHelp is the description in "crictl start --help".
+const startHelp = `Starts the containers one after another and prints the ID of each one started. A container
+that cannot be started is reported and the others are still started; the exit code is then 1.`
 
 func runStart(ctx context.Context, f *Factory, args []string) error {
 	rs, err := f.Runtime()

@@ -41,6 +41,54 @@ func (o *streamOptions) flags() []cli.Flag {
 	}
 }
 
+// sessionFlags are the flags of a session with a container's process (exec,
+// attach): stdin (-i), a terminal (-t), the detach keys, and the stream
+// flags.
+type sessionFlags struct {
+	stream     streamOptions
+	tty, stdin bool
+	detachKeys string
+	stdinName  string
+	keys       []byte
+}
+
+// flags declares them; stdinName is what -i is called (interactive,
+// stdin), and the usages say what the session reaches.
+func (o *sessionFlags) flags(stdinName, stdinUsage, ttyUsage, detachUsage string) []cli.Flag {
+	o.stdinName = stdinName
+	return append([]cli.Flag{
+		&cli.BoolFlag{Name: stdinName, Aliases: []string{"i"}, Destination: &o.stdin, Usage: stdinUsage},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Destination: &o.tty, Usage: ttyUsage + " (needs -i and a terminal on stdin)"},
+		&cli.StringFlag{Name: "detach-keys", Value: stream.DefaultDetachKeys, Destination: &o.detachKeys,
+			Usage: "with -t: the keys that " + detachUsage + ` (ctrl-<letter> or a character, comma-separated; "" disables)`},
+	}, o.stream.flags()...)
+}
+
+// validate checks -t against -i and the terminal, parses the detach keys and
+// checks the stream flags, before any RPC.
+func (o *sessionFlags) validate(c *cli.Context, f *Factory) error {
+	cmd := commandPath(c)
+	if o.tty && !o.stdin {
+		return usagef(cmd, "-t/--tty needs -i/--%s", o.stdinName)
+	}
+	if o.tty {
+		if _, ok := stdinFd(f); !ok {
+			return usagef(cmd, "-t/--tty needs a terminal on stdin; leave out -t to pipe input")
+		}
+	}
+	var err error
+	if o.keys, err = stream.ParseDetachKeys(o.detachKeys); err != nil {
+		return usagef(cmd, "--detach-keys: %v", err)
+	}
+	return o.stream.validate(c)
+}
+
+// run runs a session with the stream URL the runtime returned, writing to
+// out and errOut.
+func (o *sessionFlags) run(ctx context.Context, f *Factory, url string, out, errOut io.Writer) error {
+	return runStream(ctx, f, &o.stream, url, streamSession{stdin: o.stdin, tty: o.tty, keys: o.keys, out: out, errOut: errOut})
+}
+
 // validate checks the transport and loads the TLS files, before any RPC.
 func (o *streamOptions) validate(c *cli.Context) error {
 	cmd := commandPath(c)
@@ -97,11 +145,7 @@ func (o *streamOptions) target(f *Factory, rawURL string) (*stream.Target, error
 	if err != nil {
 		return nil, err
 	}
-	t := &stream.Target{URL: u, Transport: stream.Transport(o.transport), TLS: o.tlsConfig, Timeout: cfg.Timeout}
-	if cfg.Debug {
-		t.Debug = f.IO.ErrOut
-	}
-	return t, nil
+	return &stream.Target{URL: u, Transport: stream.Transport(o.transport), TLS: o.tlsConfig, Timeout: cfg.Timeout, Debug: f.debugOut(cfg)}, nil
 }
 
 // streamError words a failed session for the user; it passes the remote

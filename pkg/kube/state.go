@@ -18,27 +18,30 @@ const (
 // PodState is the STATE column of pods: Ready, NotReady, or UNKNOWN(n) for a
 // value this build does not know (a newer runtime), never an error.
 func PodState(s runtimeapi.PodSandboxState) string {
-	switch s {
-	case runtimeapi.PodSandboxState_SANDBOX_READY:
-		return "Ready"
-	case runtimeapi.PodSandboxState_SANDBOX_NOTREADY:
-		return "NotReady"
-	}
-	return UnknownEnum(int32(s))
+	return stateName(podStates, s)
+}
+
+var podStates = map[runtimeapi.PodSandboxState]string{
+	runtimeapi.PodSandboxState_SANDBOX_READY:    "Ready",
+	runtimeapi.PodSandboxState_SANDBOX_NOTREADY: "NotReady",
 }
 
 // ContainerState is the STATE column of containers: Created, Running,
 // Exited, Unknown, or UNKNOWN(n).
 func ContainerState(s runtimeapi.ContainerState) string {
-	switch s {
-	case runtimeapi.ContainerState_CONTAINER_CREATED:
-		return "Created"
-	case runtimeapi.ContainerState_CONTAINER_RUNNING:
-		return "Running"
-	case runtimeapi.ContainerState_CONTAINER_EXITED:
-		return "Exited"
-	case runtimeapi.ContainerState_CONTAINER_UNKNOWN:
-		return "Unknown"
+	return stateName(containerStates, s)
+}
+
+var containerStates = map[runtimeapi.ContainerState]string{
+	runtimeapi.ContainerState_CONTAINER_CREATED: "Created",
+	runtimeapi.ContainerState_CONTAINER_RUNNING: "Running",
+	runtimeapi.ContainerState_CONTAINER_EXITED:  "Exited",
+	runtimeapi.ContainerState_CONTAINER_UNKNOWN: "Unknown",
+}
+
+func stateName[S ~int32](names map[S]string, s S) string {
+	if n, ok := names[s]; ok {
+		return n
 	}
 	return UnknownEnum(int32(s))
 }

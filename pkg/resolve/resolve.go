@@ -130,19 +130,9 @@ func (r *Resolver) Container(ctx context.Context, arg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var named, prefixed []*runtimeapi.Container
-	for _, c := range cs {
-		if !r.InScope(c) {
-			continue
-		}
-		if c.GetId() == arg {
-			return arg, nil
-		}
-		if c.GetMetadata().GetName() == arg {
-			named = append(named, c)
-		} else if strings.HasPrefix(c.GetId(), arg) {
-			prefixed = append(prefixed, c)
-		}
+	exact, named, prefixed := candidates(cs, arg, r.InScope, func(c *runtimeapi.Container) string { return c.GetMetadata().GetName() })
+	if exact {
+		return arg, nil
 	}
 	if len(named) > 0 {
 		if best := PickContainer(named); best != nil {
@@ -171,19 +161,10 @@ func (r *Resolver) Pod(ctx context.Context, arg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var named, prefixed []*runtimeapi.PodSandbox
-	for _, p := range pods {
-		if !r.scope.Namespace.Match(p.GetMetadata().GetNamespace()) {
-			continue
-		}
-		if p.GetId() == arg {
-			return arg, nil
-		}
-		if p.GetMetadata().GetName() == arg {
-			named = append(named, p)
-		} else if strings.HasPrefix(p.GetId(), arg) {
-			prefixed = append(prefixed, p)
-		}
+	inScope := func(p *runtimeapi.PodSandbox) bool { return r.scope.Namespace.Match(p.GetMetadata().GetNamespace()) }
+	exact, named, prefixed := candidates(pods, arg, inScope, func(p *runtimeapi.PodSandbox) string { return p.GetMetadata().GetName() })
+	if exact {
+		return arg, nil
 	}
 	if len(named) > 0 {
 		if best := PickPod(named); best != nil {
@@ -231,6 +212,24 @@ func (r *Resolver) PodContainers(ctx context.Context, pod string) ([]string, err
 		ids = append(ids, PickContainer(byName[n]).GetId())
 	}
 	return ids, nil
+}
+
+// candidates sorts the objects in scope by how they match arg: exact when
+// one's ID is arg, named those called arg, prefixed those whose ID starts
+// with it.
+func candidates[T interface{ GetId() string }](items []T, arg string, inScope func(T) bool, name func(T) string) (exact bool, named, prefixed []T) {
+	for _, it := range items {
+		switch {
+		case !inScope(it):
+		case it.GetId() == arg:
+			return true, nil, nil
+		case name(it) == arg:
+			named = append(named, it)
+		case strings.HasPrefix(it.GetId(), arg):
+			prefixed = append(prefixed, it)
+		}
+	}
+	return false, named, prefixed
 }
 
 // PickContainer chooses among containers of one name: all must be in one
