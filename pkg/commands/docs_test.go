@@ -18,7 +18,7 @@ func TestCommandReference(t *testing.T) {
 	app := newApp(f)
 	var b strings.Builder
 	b.WriteString("# Command reference\n\n")
-	b.WriteString("Generated from the command tree by `go test ./pkg/commands -update`; do not edit by hand.\n\n")
+	b.WriteString("Generated from the command tree by `make golden`; do not edit by hand.\n\n")
 	b.WriteString("```\ncrictl [global options] command [command options] [arguments...]\n```\n\n")
 	b.WriteString("Flags may follow arguments (`crictl inspect ID -o json`); global options go before the command.\n\n")
 	b.WriteString("## Global options\n\n")
@@ -38,7 +38,7 @@ func TestCommandReference(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil || string(want) != b.String() {
-		t.Errorf("docs/commands.md is out of date: run go test ./pkg/commands -update")
+		t.Errorf("docs/commands.md is out of date: run make golden")
 	}
 }
 

@@ -123,10 +123,10 @@ func golden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
+		t.Fatalf("%v (make golden creates it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- want\n%s\n--- got\n%s", path, want, got)
+		t.Errorf("output differs from %s (make golden rewrites it)\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
 }
 
