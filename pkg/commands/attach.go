@@ -25,7 +25,7 @@ func newAttachCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "attach", group: groupContainers, args: argContainer, firstArgOnly: true, build: newAttachCommand,
+var _ = register(command{name: "attach", group: groupContainers, args: argContainer, firstArgOnly: true, changes: true, build: newAttachCommand,
 	usage: "Attach to a running container", argsUsage: "CONTAINER (ID, ID prefix or name)", help: attachHelp})
 
 // attachHelp is the description in "crictl attach --help".

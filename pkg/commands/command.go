@@ -32,6 +32,10 @@ type command struct {
 	// passThrough: the first positional argument ends flag parsing and
 	// everything after it is passed on untouched (exec's command).
 	passThrough bool
+	// changes: the command can change the node (create, stop or remove
+	// objects, pull, change settings) or anything inside a container
+	// (exec, attach, port-forward); read-only mode refuses it.
+	changes bool
 }
 
 // group is a heading of the command list in help.

@@ -20,7 +20,7 @@ func newCreateCommand(f *Factory) *cli.Command {
 	}, func(ctx context.Context, args []string) error { return runCreate(ctx, f, o, args[0]) })
 }
 
-var _ = register(command{name: "create", group: groupContainers, args: argPod, firstArgOnly: true, build: newCreateCommand,
+var _ = register(command{name: "create", group: groupContainers, args: argPod, firstArgOnly: true, changes: true, build: newCreateCommand,
 	usage: "Create a new container in a pod", argsUsage: "POD CONTAINER-CONFIG.[json|yaml] POD-CONFIG.[json|yaml]", help: createHelp})
 
 // createHelp is the description in "crictl create --help".

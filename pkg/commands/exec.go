@@ -54,7 +54,7 @@ func newExecCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "exec", group: groupContainers, args: argContainer, firstArgOnly: true, passThrough: true, build: newExecCommand,
+var _ = register(command{name: "exec", group: groupContainers, args: argContainer, firstArgOnly: true, passThrough: true, changes: true, build: newExecCommand,
 	usage: "Run a command in a running container", argsUsage: "[CONTAINER (ID, ID prefix or name)] COMMAND [ARG...]", help: execHelp})
 
 // execHelp is the description in "crictl exec --help".

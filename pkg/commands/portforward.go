@@ -54,7 +54,7 @@ func newPortForwardCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "port-forward", group: groupPods, args: argPod, firstArgOnly: true, build: newPortForwardCommand,
+var _ = register(command{name: "port-forward", group: groupPods, args: argPod, firstArgOnly: true, changes: true, build: newPortForwardCommand,
 	usage: "Forward local ports to a pod", argsUsage: "POD (ID, ID prefix or name) [LOCAL:]REMOTE...", help: portForwardHelp})
 
 // portForwardHelp is the description in "crictl port-forward --help".

@@ -71,7 +71,7 @@ func newPullCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "pull", group: groupImages, args: argImage, build: newPullCommand,
+var _ = register(command{name: "pull", group: groupImages, args: argImage, changes: true, build: newPullCommand,
 	usage: "Pull an image from a registry", argsUsage: "NAME[:TAG|@DIGEST]", help: pullHelp})
 
 // pullHelp is the description in "crictl pull --help".

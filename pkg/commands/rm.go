@@ -36,7 +36,7 @@ func newRmCommand(f *Factory) *cli.Command {
 	}.build(f)
 }
 
-var _ = register(command{name: "rm", group: groupContainers, args: argContainer, build: newRmCommand,
+var _ = register(command{name: "rm", group: groupContainers, args: argContainer, changes: true, build: newRmCommand,
 	usage: "Remove one or more containers"})
 
 func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk, o *rmOptions, t target) {

@@ -53,7 +53,7 @@ func newRmiCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "rmi", group: groupImages, args: argImage, build: newRmiCommand,
+var _ = register(command{name: "rmi", group: groupImages, args: argImage, changes: true, build: newRmiCommand,
 	usage: "Remove one or more images", argsUsage: "IMAGE (tag, name, digest, ID or ID prefix)... | --all | --prune"})
 
 func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error {

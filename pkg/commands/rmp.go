@@ -27,7 +27,7 @@ func newRmpCommand(f *Factory) *cli.Command {
 	}.build(f)
 }
 
-var _ = register(command{name: "rmp", group: groupPods, args: argPod, build: newRmpCommand,
+var _ = register(command{name: "rmp", group: groupPods, args: argPod, changes: true, build: newRmpCommand,
 	usage: "Remove one or more pods"})
 
 func removePod(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk, force bool, t target) {

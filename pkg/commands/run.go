@@ -13,7 +13,7 @@ func newRunCommand(f *Factory) *cli.Command {
 	return o.command(f, true, nil, func(ctx context.Context, _ []string) error { return runRun(ctx, f, o) })
 }
 
-var _ = register(command{name: "run", group: groupContainers, args: argFile, build: newRunCommand,
+var _ = register(command{name: "run", group: groupContainers, args: argFile, changes: true, build: newRunCommand,
 	usage: "Run a new container in a new pod", argsUsage: "CONTAINER-CONFIG.[json|yaml] POD-CONFIG.[json|yaml]", help: runHelp})
 
 // runHelp is the description in "crictl run --help".

@@ -44,7 +44,7 @@ func newRunpCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "runp", group: groupPods, args: argFile, build: newRunpCommand,
+var _ = register(command{name: "runp", group: groupPods, args: argFile, changes: true, build: newRunpCommand,
 	usage: "Run a new pod", argsUsage: "POD-CONFIG.[json|yaml]", help: runpHelp})
 
 // runpHelp is the description in "crictl runp --help".

@@ -29,7 +29,7 @@ func newStartCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "start", group: groupContainers, args: argContainer, build: newStartCommand,
+var _ = register(command{name: "start", group: groupContainers, args: argContainer, changes: true, build: newStartCommand,
 	usage: "Start one or more created containers", argsUsage: "CONTAINER (ID, ID prefix or name)...", help: startHelp})
 
 // startHelp is the description in "crictl start --help".

@@ -53,5 +53,5 @@ func newStopCommand(f *Factory) *cli.Command {
 	}.build(f)
 }
 
-var _ = register(command{name: "stop", group: groupContainers, args: argContainer, build: newStopCommand,
+var _ = register(command{name: "stop", group: groupContainers, args: argContainer, changes: true, build: newStopCommand,
 	usage: "Stop one or more running containers"})

@@ -26,7 +26,7 @@ func newStoppCommand(f *Factory) *cli.Command {
 	}.build(f)
 }
 
-var _ = register(command{name: "stopp", group: groupPods, args: argPod, build: newStoppCommand,
+var _ = register(command{name: "stopp", group: groupPods, args: argPod, changes: true, build: newStoppCommand,
 	usage: "Stop one or more running pods"})
 
 func stopPod(ctx context.Context, rs runtimeapi.RuntimeServiceClient, id string) error {

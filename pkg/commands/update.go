@@ -60,7 +60,7 @@ func newUpdateCommand(f *Factory) *cli.Command {
 	}.build(f)
 }
 
-var _ = register(command{name: "update", group: groupContainers, args: argContainer, build: newUpdateCommand,
+var _ = register(command{name: "update", group: groupContainers, args: argContainer, changes: true, build: newUpdateCommand,
 	usage: "Update one or more running containers"})
 
 func (o *updateOptions) validate(c *cli.Context) error {
