@@ -54,7 +54,7 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 		{[]string{"rm", "--pod", "a/b", id}, "--pod"},
 		{[]string{"rmp"}, "give at least one pod, or --all"},
 		{[]string{"rmp", "-a", "web"}, "not both"},
-		{[]string{"rmp", "--namespace", "a b", "web"}, "--namespace"},
+		{[]string{"rmp", "--namespace", "a(", "web"}, "--namespace"},
 		{[]string{"stop"}, "give at least one container, or --all"},
 		{[]string{"stop", "--all", "x"}, "not both"},
 		{[]string{"stop", "-t", "-1", "x"}, "--timeout -1"},

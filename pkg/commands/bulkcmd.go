@@ -130,11 +130,11 @@ func scopeUsage(pods bool, verb string) map[filterFlag]string {
 	}
 	if pods {
 		return map[filterFlag]string{
-			fNamespace: "narrow pod names to this namespace (exact)" + all("the pods in it"),
+			fNamespace: "narrow pod names to this namespace (a namespace name, or a regular expression)" + all("the pods in it"),
 		}
 	}
 	return map[filterFlag]string{
-		fNamespace: "narrow container names to pods in this namespace (exact)" + all("the containers of pods in it"),
+		fNamespace: "narrow container names to pods in this namespace (a namespace name, or a regular expression)" + all("the containers of pods in it"),
 		fPod:       "narrow container names to this pod (pod ID, ID prefix or name)" + all("its containers"),
 	}
 }

@@ -177,7 +177,7 @@ func complete(ctx context.Context, f *Factory, app *app, words []string) []strin
 		return app.commandNames()
 	}
 	f.flags = globals
-	return dynamicArgs(ctx, f, spec.args)
+	return dynamicArgs(ctx, f, spec.args, completionScope(cmd, rest))
 }
 
 func setGlobal(g *config.Flags, flag, value string) {
@@ -219,7 +219,29 @@ func flagValues(cmd *cli.Command, name string) []string {
 	return strings.Split(list, ", ")
 }
 
-func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
+// completionScope is the --namespace, --pod and --regex already typed on
+// the command line, so names are completed in that scope; values that do
+// not parse are ignored.
+func completionScope(cmd *cli.Command, words []string) *kube.ContainerFilter {
+	vals := map[string]string{}
+	for i := 0; i < len(words); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(words[i], "-"), "=")
+		if !isFlagToken(words[i]) || (name != "namespace" && name != "pod" && name != "regex") {
+			continue
+		}
+		if !hasValue && name != "regex" && takesValue(cmd.Flags, words[i], true) && i+1 < len(words) {
+			value = words[i+1]
+			i++
+		}
+		vals[name] = value
+	}
+	scope := &kube.ContainerFilter{All: true, Pod: vals["pod"]}
+	_, regex := vals["regex"]
+	scope.Namespace, _ = kube.NamespaceMatcher(vals["namespace"], regex)
+	return scope
+}
+
+func dynamicArgs(ctx context.Context, f *Factory, kind argKind, scope *kube.ContainerFilter) []string {
 	ctx, cancel := context.WithTimeout(cri.WithTimeout(ctx, completionTimeout), completionTimeout)
 	defer cancel()
 	var out []string
@@ -234,13 +256,13 @@ func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
 			return nil
 		}
 		if kind == argPod {
-			pods, _ := kube.ListPods(ctx, rs, &kube.PodFilter{})
+			pods, _ := kube.ListPods(ctx, rs, &kube.PodFilter{Selector: kube.Selector{Namespace: scope.Namespace}})
 			for _, p := range pods {
 				out = append(out, p.GetId(), p.GetMetadata().GetName())
 			}
 			return out
 		}
-		if res, err := kube.ListContainers(ctx, rs, f.Image, &kube.ContainerFilter{All: true}, kube.Join{}); err == nil {
+		if res, err := kube.ListContainers(ctx, rs, f.Image, scope, kube.Join{}); err == nil {
 			for _, c := range res.Items {
 				out = append(out, c.GetId(), c.GetMetadata().GetName())
 			}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,30 @@ func TestCompletion(t *testing.T) {
 	check([]string{"inspectp", "kube"}, "kube-proxy-xk2p9")
 	check([]string{"inspecti", ""}, "docker.io/library/nginx:1.27")
 	check([]string{"-D", "config", ""}, "timeout", "runtime-endpoint")
+	check([]string{"help", "insp"}, "inspect", "inspectp")
+}
+
+// Names are completed in the --namespace (and --pod) already typed, by the
+// same rule as the filters.
+func TestCompletionScope(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	n := e.node()
+	complete := func(words ...string) []string {
+		return strings.Fields(e.runArgs(append([]string{"__complete"}, words...)...).stdout)
+	}
+	got := complete("logs", "--namespace", "kube-system-extra", "")
+	if !slices.Contains(got, "agent") || slices.Contains(got, "coredns") {
+		t.Errorf("logs --namespace kube-system-extra: %v", got)
+	}
+	got = complete("inspectp", "--namespace=^kube", "")
+	if !slices.Contains(got, "metrics-agent") || !slices.Contains(got, "kube-proxy-xk2p9") || slices.Contains(got, n.web.Metadata.Name) {
+		t.Errorf("inspectp --namespace=^kube: %v", got)
+	}
+	got = complete("exec", "--pod", n.web.Metadata.Name, "")
+	if !slices.Contains(got, "nginx") || slices.Contains(got, "coredns") {
+		t.Errorf("exec --pod web: %v", got)
+	}
 }
 
 func TestCompletionCreateStart(t *testing.T) {

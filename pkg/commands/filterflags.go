@@ -19,6 +19,7 @@ const (
 	fPod
 	fImage
 	fRegex
+	fExact
 	fState
 	fLatest
 	fLast
@@ -35,7 +36,7 @@ const (
 // --namespace means the same for a list and for a name.
 type filterFlags struct {
 	id, name, namespace, pod, image, state, selector string
-	regex, latest, all                               bool
+	regex, exact, latest, all                        bool
 	last                                             int
 	labels                                           cli.StringSlice
 
@@ -44,7 +45,8 @@ type filterFlags struct {
 
 // Usage texts of the flags every command words the same.
 const (
-	regexUsage    = "match --name and --namespace as unanchored regular expressions, as the reference crictl"
+	regexUsage    = "match --namespace as a regular expression even when it is a plain namespace name"
+	exactUsage    = "match --name exactly instead of as a regular expression"
 	labelUsage    = "keep only items with this label, key=value (repeatable)"
 	selectorUsage = "label selector in Kubernetes syntax, e.g. 'app in (web,api),tier!=db'"
 )
@@ -55,22 +57,22 @@ const (
 // (and --pod) also narrow a name given as argument, and omit the flags the
 // command does not have.
 func selectionUsage(pods bool, when, names string, omit ...filterFlag) map[filterFlag]string {
-	u := map[filterFlag]string{fRegex: regexUsage, fLabel: labelUsage, fSelector: selectorUsage}
+	u := map[filterFlag]string{fRegex: regexUsage, fExact: exactUsage, fLabel: labelUsage, fSelector: selectorUsage}
 	narrows := ""
 	if names != "" {
 		narrows = "; also narrows a " + names + " name"
 	}
 	if pods {
 		u[fID] = "keep only the pod with this ID (or ID prefix)"
-		u[fName] = "keep only pods with this name (exact; a regular expression with --regex)"
-		u[fNamespace] = "keep only pods in this namespace (exact; a regular expression with --regex)" + narrows
+		u[fName] = "keep only pods whose name matches this regular expression (unanchored, as the reference; --exact: this exact name)"
+		u[fNamespace] = "keep only pods in this namespace: an exact namespace name, or a regular expression such as 'kube-.*'" + narrows
 		u[fState] = "keep only pods in this state: ready or notready"
 		u[fLatest] = "keep only the most recently created pod"
 		u[fLast] = "keep only the N most recently created pods (0: all)"
 	} else {
 		u[fID] = "keep only the container with this ID (or ID prefix)"
-		u[fName] = "keep only containers with this name (exact; a regular expression with --regex)"
-		u[fNamespace] = "keep only containers of pods in this namespace (exact; a regular expression with --regex)" + narrows
+		u[fName] = "keep only containers whose name matches this regular expression (unanchored, as the reference; --exact: this exact name)"
+		u[fNamespace] = "keep only containers of pods in this namespace: an exact namespace name, or a regular expression such as 'kube-.*'" + narrows
 		u[fPod] = "keep only containers of this pod (pod ID, ID prefix or name)" + narrows
 		u[fImage] = "keep only containers of this image (name[:tag], digest or image ID)"
 		u[fState] = "keep only containers in this state: created, running, exited or unknown (default: running)"
@@ -79,7 +81,7 @@ func selectionUsage(pods bool, when, names string, omit ...filterFlag) map[filte
 		u[fAll] = "keep containers in every state, not only running ones"
 	}
 	for ff, text := range u {
-		if ff != fRegex && ff != fLabel && ff != fSelector {
+		if ff != fRegex && ff != fExact && ff != fLabel && ff != fSelector {
 			u[ff] = when + text
 		}
 	}
@@ -104,6 +106,7 @@ func (o *filterFlags) flags(usage map[filterFlag]string, noShort ...filterFlag) 
 		{fPod, "pod", "p", &o.pod},
 		{fImage, "image", "", &o.image},
 		{fRegex, "regex", "", &o.regex},
+		{fExact, "exact", "", &o.exact},
 		{fState, "state", "s", &o.state},
 		{fLatest, "latest", "l", &o.latest},
 		{fLast, "last", "n", &o.last},
@@ -138,16 +141,14 @@ func (o *filterFlags) flags(usage map[filterFlag]string, noShort ...filterFlag) 
 // validate checks the flags before any RPC and compiles what pods and
 // containers are both selected by.
 func (o *filterFlags) validate(cmd string) error {
+	if o.regex && o.exact {
+		return usagef(cmd, "--regex and --exact cannot be used together")
+	}
 	var err error
-	if o.sel.Name, err = kube.NewMatcher("name", o.name, o.regex); err != nil {
+	if o.sel.Name, err = kube.NameMatcher(o.name, o.exact); err != nil {
 		return usagef(cmd, "%v", err)
 	}
-	if o.namespace != "" && !o.regex {
-		if kube.CheckArg("namespace", o.namespace) != nil {
-			return usagef(cmd, "--namespace %q: not a namespace name", o.namespace)
-		}
-	}
-	if o.sel.Namespace, err = kube.NewMatcher("namespace", o.namespace, o.regex); err != nil {
+	if o.sel.Namespace, err = kube.NamespaceMatcher(o.namespace, o.regex); err != nil {
 		return usagef(cmd, "%v", err)
 	}
 	if o.pod != "" {

@@ -231,3 +231,15 @@ func TestRmLogFilesKept(t *testing.T) {
 		})
 	}
 }
+
+// --namespace narrows rm --all as a regular expression when it is not a
+// namespace name.
+func TestRmAllNamespaceRegex(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	n := e.node()
+	out := e.ok("rm -a -f -k --namespace ^kube-system-")
+	if strings.TrimSpace(out) != n.extraC.Id {
+		t.Errorf("rm -a --namespace ^kube-system- removed %q, want only %s", out, n.extraC.Id)
+	}
+}

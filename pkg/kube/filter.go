@@ -17,6 +17,40 @@ type Matcher struct {
 	re    *regexp.Regexp
 }
 
+// NameMatcher is the matcher of --name: the reference's unanchored
+// regular expression (scripts rely on `--name 'kube-apiserver*'` and
+// `--name 'a-*|b-*'`; people type a prefix of a generated name), or an
+// exact name with --exact.
+func NameMatcher(value string, exact bool) (*Matcher, error) {
+	return NewMatcher("name", value, !exact)
+}
+
+// NamespaceMatcher is the matcher of --namespace: an exact namespace when
+// the value is a valid namespace name (a DNS label), so kube-system does
+// not also match kube-system-extra (cri-tools#1810), and a regular
+// expression otherwise ('kube-.*'); regex makes it a regular expression
+// always (--regex).
+func NamespaceMatcher(value string, regex bool) (*Matcher, error) {
+	return NewMatcher("namespace", value, regex || !IsDNSLabel(value))
+}
+
+// IsDNSLabel reports whether s is a valid Kubernetes namespace name: at
+// most 63 lower-case letters, digits and '-', starting and ending with a
+// letter or digit (RFC 1123 label).
+func IsDNSLabel(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (c != '-' || i == 0 || i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
 // NewMatcher makes the matcher of a --name or --namespace value (flag
 // names it in errors): nil for "", a regular expression when regex is set,
 // else an exact match.

@@ -209,3 +209,43 @@ func TestContainerFilterRuntimeFilter(t *testing.T) {
 		t.Error("a pod name is resolved on the client")
 	}
 }
+
+func TestNameAndNamespaceMatchers(t *testing.T) {
+	name, _ := NameMatcher("kube-apiserver*", false)
+	if !name.Match("kube-apiserver-node1") || !name.Match("kube-apiserve") || name.Match("etcd-node1") {
+		t.Error("--name is an unanchored regular expression")
+	}
+	alt, _ := NameMatcher("kube-scheduler-*|etcd-*", false)
+	if !alt.Match("etcd-node1") || !alt.Match("kube-scheduler-node1") || alt.Match("coredns") {
+		t.Error("--name alternatives")
+	}
+	exact, _ := NameMatcher("coredns", true)
+	if exact.Match("coredns-5d78") || !exact.Match("coredns") {
+		t.Error("--exact")
+	}
+	ns, _ := NamespaceMatcher("kube-system", false)
+	if ns.Match("kube-system-extra") || !ns.Match("kube-system") {
+		t.Error("a namespace name is exact (cri-tools#1810)")
+	}
+	ns, _ = NamespaceMatcher("test", false)
+	if ns.Match("test3") {
+		t.Error("--namespace test matched test3")
+	}
+	re, _ := NamespaceMatcher("kube-.*", false)
+	if !re.Match("kube-system") || !re.Match("kube-system-extra") || re.Match("default") {
+		t.Error("anything else is a regular expression")
+	}
+	forced, _ := NamespaceMatcher("kube", true)
+	if !forced.Match("kube-system") {
+		t.Error("--regex")
+	}
+	if _, err := NamespaceMatcher("kube-(", false); err == nil {
+		t.Error("invalid regular expression accepted")
+	}
+	for s, want := range map[string]bool{"default": true, "a": true, "kube-system": true, "-a": false, "a-": false, "A": false,
+		"a.b": false, strings.Repeat("a", 63): true, strings.Repeat("a", 64): false, "": false} {
+		if IsDNSLabel(s) != want {
+			t.Errorf("IsDNSLabel(%q) = %v", s, !want)
+		}
+	}
+}
