@@ -37,23 +37,22 @@ func runImageFsInfo(ctx context.Context, f *Factory, out *outputOptions) error {
 		return out.document(f, doc)
 	}
 	var kv output.KV
-	fsTable(&kv, "Image Filesystem", r.GetImageFilesystems())
-	fsTable(&kv, "Container Filesystem", r.GetContainerFilesystems())
+	fsTable(&kv, "Container", r.GetContainerFilesystems())
+	fsTable(&kv, "Image", r.GetImageFilesystems())
 	_, err = kv.WriteTo(f.IO.Out)
 	return err
 }
 
+// fsTable writes filesystems as the reference's imagefsinfo -o table does,
+// line for line: a "<title> Filesystem" line, then TimeStamp, Disk, Inodes
+// and Mountpoint of each, so a script reading those lines reads ours alike.
 func fsTable(kv *output.KV, title string, fss []*runtimeapi.FilesystemUsage) {
-	kv.Header(title)
+	kv.Line(title + " Filesystem")
 	for i, fs := range fss {
 		n := "[" + strconv.Itoa(i) + "]"
-		kv.Add("\tTimeStamp"+n, strconv.FormatInt(fs.GetTimestamp(), 10))
-		kv.Add("\tMountpoint"+n, fs.GetFsId().GetMountpoint())
-		if fs.GetUsedBytes() != nil {
-			kv.Add("\tDisk"+n, output.Size(fs.GetUsedBytes().GetValue()))
-		}
-		if fs.GetInodesUsed() != nil {
-			kv.Add("\tInodes"+n, strconv.FormatUint(fs.GetInodesUsed().GetValue(), 10))
-		}
+		kv.Add("TimeStamp"+n, strconv.FormatInt(fs.GetTimestamp(), 10))
+		kv.Add("Disk"+n, output.HumanSize(fs.GetUsedBytes().GetValue()))
+		kv.Add("Inodes"+n, strconv.FormatUint(fs.GetInodesUsed().GetValue(), 10))
+		kv.Add("Mountpoint"+n, fs.GetFsId().GetMountpoint())
 	}
 }

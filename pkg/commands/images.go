@@ -222,15 +222,26 @@ func imagesTable(images []*runtimeapi.Image, digests, pinned, noTrunc bool) *out
 func imagesVerbose(f *Factory, images []*runtimeapi.Image) error {
 	var kv output.KV
 	for _, img := range images {
+		// The reference's lines: one RepoTags line per tag and one
+		// RepoDigests line per digest (scripts split on ": " and take
+		// the second field).
 		kv.Add("ID", img.GetId())
-		kv.Add("RepoTags", strings.Join(img.GetRepoTags(), " "))
-		kv.Add("RepoDigests", strings.Join(img.GetRepoDigests(), " "))
-		kv.Add("Size", strconv.FormatUint(img.GetSize(), 10))
+		for _, t := range img.GetRepoTags() {
+			kv.Add("RepoTags", t)
+		}
+		for _, d := range img.GetRepoDigests() {
+			kv.Add("RepoDigests", d)
+		}
+		if img.GetSize() != 0 {
+			kv.Add("Size", strconv.FormatUint(img.GetSize(), 10))
+		}
 		if img.GetUid() != nil {
 			kv.Add("Uid", strconv.FormatInt(img.GetUid().GetValue(), 10))
 		}
 		addIf(&kv, "Username", img.GetUsername())
-		kv.Add("Pinned", strconv.FormatBool(img.GetPinned()))
+		if img.GetPinned() {
+			kv.Add("Pinned", "true")
+		}
 		kv.Blank()
 	}
 	_, err := kv.WriteTo(f.IO.Out)

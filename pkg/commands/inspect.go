@@ -102,14 +102,17 @@ func containerStatusTable(kv *output.KV, r *runtimeapi.ContainerStatusResponse, 
 			kv.Add("Finished", output.Age(now, time.Unix(0, st.GetFinishedAt())))
 		}
 		kv.Add("Exit Code", strconv.FormatInt(int64(st.GetExitCode()), 10))
+	}
+	addMap(kv, "Labels", st.GetLabels())
+	addMap(kv, "Annotations", st.GetAnnotations())
+	// What crictl adds to the reference's lines comes after them.
+	if st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
 		addIf(kv, "Reason", st.GetReason())
 		addIf(kv, "Message", st.GetMessage())
 	}
 	addIf(kv, "Image", st.GetImage().GetImage())
 	addIf(kv, "Image Ref", st.GetImageRef())
 	addIf(kv, "Log Path", st.GetLogPath())
-	addMap(kv, "Labels", st.GetLabels())
-	addMap(kv, "Annotations", st.GetAnnotations())
 	if verbose {
 		infoLines(kv, r.GetInfo())
 	}

@@ -102,9 +102,10 @@ func psVerbose(f *Factory, res *kube.Containers) error {
 	now := f.Now()
 	for _, c := range res.Items {
 		pod, ns := res.Pods.PodOf(c)
+		// The reference's lines in its order; what crictl adds (Pod) comes
+		// last, so a script reading lines by position reads ours alike.
 		kv.Add("ID", c.GetId())
 		kv.Add("PodID", c.GetPodSandboxId())
-		kv.Add("Pod", pod)
 		kv.Add("Namespace", ns)
 		addIf(&kv, "Name", c.GetMetadata().GetName())
 		kv.Add("Attempt", strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10))
@@ -113,6 +114,7 @@ func psVerbose(f *Factory, res *kube.Containers) error {
 		kv.Add("Created", output.Age(now, time.Unix(0, c.GetCreatedAt())))
 		addMap(&kv, "Labels", c.GetLabels())
 		addMap(&kv, "Annotations", c.GetAnnotations())
+		kv.Add("Pod", pod)
 		kv.Blank()
 	}
 	_, err := kv.WriteTo(f.IO.Out)
