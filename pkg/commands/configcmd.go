@@ -81,6 +81,9 @@ func runConfig(c *cli.Context, f *Factory, o *configOptions) error {
 	if missing {
 		file = config.New(path)
 	}
+	for _, w := range file.Warnings() {
+		f.warnf("%s", w)
+	}
 
 	switch {
 	case o.get != "":

@@ -60,6 +60,9 @@ func (f *Factory) Config() (*config.Config, error) {
 			f.cfgErr = err
 		} else {
 			f.cfg = &r.Config
+			for _, w := range r.Warnings {
+				f.warnf("%s", w)
+			}
 		}
 	}
 	return f.cfg, f.cfgErr

@@ -117,9 +117,9 @@ func TestConfigFileErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cfg := filepath.Join(t.TempDir(), "crictl.yaml")
-	os.WriteFile(cfg, []byte("runtime-endpoint: unix:///x\nruntime_endpoint: y\n"), 0o600)
+	os.WriteFile(cfg, []byte("runtime-endpoint: unix:///x\ntimeout: soon\n"), 0o600)
 	e.vars["CRI_CONFIG_FILE"] = cfg
-	oneError(t, e.run("pods"), cfg+":2", "runtime_endpoint")
+	oneError(t, e.run("pods"), cfg+":2", "timeout")
 	// completion needs no config
 	if r := e.run("completion bash"); r.code != 0 {
 		t.Errorf("completion failed on a broken config: %q", r.stderr)
@@ -141,5 +141,37 @@ func TestDebugRedacts(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, "canary-pw") {
 		t.Errorf("-D leaked a password: %q", r.stderr)
+	}
+}
+
+// A config file the reference accepts is accepted: keys crictl does not
+// know and keys set twice give one warning line each, naming the file and
+// lines; the command runs.
+func TestConfigFileWarnings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := filepath.Join(t.TempDir(), "crictl.yaml")
+	content := "runtime-endpoint: " + e.endpoint + "\ntimeout: 5\nfuture-key: x\ntimeout: 3\n"
+	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.vars["CRI_CONFIG_FILE"] = cfg
+	delete(e.vars, "CONTAINER_RUNTIME_ENDPOINT")
+	r := e.run("version")
+	want := "crictl: warning: " + cfg + `:3: unknown key "future-key" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries); it is ignored` + "\n" +
+		"crictl: warning: " + cfg + ": timeout is set on lines 2, 4; the last one counts\n"
+	if r.code != 0 || r.stderr != want {
+		t.Errorf("exit %d stderr\n%s\nwant\n%s", r.code, r.stderr, want)
+	}
+	if got := e.run("config --get timeout"); got.stdout != "3\n" || strings.Count(got.stderr, "warning") != 2 {
+		t.Errorf("config --get timeout: %q, stderr %q; want the last value and the warnings once", got.stdout, got.stderr)
+	}
+	// Not YAML at all stays an error naming the file and line.
+	if err := os.WriteFile(cfg, []byte("timeout: 3\n  : : [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run("version")
+	if r.code != 1 || !strings.Contains(r.stderr, cfg+":2: invalid YAML") {
+		t.Errorf("malformed file: exit %d stderr %q", r.code, r.stderr)
 	}
 }

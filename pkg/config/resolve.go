@@ -57,6 +57,8 @@ type Resolved struct {
 	FileLoaded bool
 	// Sources maps every key of Keys to where its value came from.
 	Sources map[string]Source
+	// Warnings are the config file's (File.Warnings).
+	Warnings []string
 }
 
 // ConfigPath returns the config file to use: --config, then CRI_CONFIG_FILE,
@@ -106,6 +108,7 @@ func resolve(flags Flags, getenv func(string) string, defaultPath string) (Resol
 	switch {
 	case err == nil:
 		r.FileLoaded = true
+		r.Warnings = f.Warnings()
 		cfg, set := f.Config()
 		for key := range set {
 			copyValue(&r.Config, cfg, key)

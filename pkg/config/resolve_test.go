@@ -119,7 +119,7 @@ func TestResolveConfigFile(t *testing.T) {
 	defaultFile := writeTemp(t, "timeout: 3\n")
 	envFile := writeTemp(t, "timeout: 4\n")
 	flagFile := writeTemp(t, "timeout: 5\n")
-	badDefault := writeTemp(t, "timeout: 3\nruntime_endpoint: x\n")
+	badDefault := writeTemp(t, "timeout: 3\nruntime-endpoint: [x]\n")
 	missing := filepath.Join(dir, "missing.yaml")
 
 	tests := []struct {
@@ -145,7 +145,7 @@ func TestResolveConfigFile(t *testing.T) {
 		{name: "missing env file", defaultPath: defaultFile, env: map[string]string{EnvConfigFile: missing},
 			wantErr: missing + ": no such file or directory", notExist: true},
 		{name: "malformed default is an error", defaultPath: badDefault,
-			wantErr: badDefault + `:2: unknown key "runtime_endpoint"`},
+			wantErr: badDefault + `:2: invalid value for runtime-endpoint`},
 		{name: "directory", defaultPath: dir, wantErr: dir + ": is a directory"},
 		{name: "empty config flag", defaultPath: defaultFile, flags: Flags{ConfigPath: ptr("")}, wantErr: "--config: empty path"},
 		{name: "empty runtime flag", defaultPath: defaultFile, flags: Flags{RuntimeEndpoint: ptr("")},
