@@ -48,20 +48,15 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"rm"}, "give at least one container, or --all"},
 		{[]string{"rm", "-a", id}, "not both"},
-		{[]string{"rm", "-f"}, "give at least one container"},
 		{[]string{"rm", "--pod", "a/b", id}, "--pod"},
-		{[]string{"rmp"}, "give at least one pod, or --all"},
 		{[]string{"rmp", "-a", "web"}, "not both"},
 		{[]string{"rmp", "--namespace", "a(", "web"}, "--namespace"},
 		{[]string{"stop"}, "give at least one container, or --all"},
 		{[]string{"stop", "--all", "x"}, "not both"},
 		{[]string{"stop", "-t", "-1", "x"}, "--timeout -1"},
 		{[]string{"stop", "-t", "soon", "x"}, "soon"},
-		{[]string{"stopp"}, "give at least one pod, or --all"},
 		{[]string{"stopp", "-a", "x"}, "not both"},
-		{[]string{"rmi"}, "give at least one image, or --all, or --prune"},
 		{[]string{"rmi", "-a", "busybox"}, "not both"},
 		{[]string{"rmi", "--prune", "busybox"}, "not both"},
 		{[]string{"rmi", "-q", "busybox"}, "not both"},
@@ -89,6 +84,31 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rm, rmi, rmp and stopp given nothing change nothing and exit 0 with
+// their usage, as the reference: `crictl rm $(crictl ps -aq)` on an empty
+// node must not fail a set -e script.
+func TestBulkNothingGivenIsNotAnError(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"rm"}, {"rm", "-f"}, {"rmp"}, {"rmp", "-f"}, {"stopp"}, {"rmi"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.node()
+			r := e.runArgs(args...)
+			want := "crictl: nothing given; usage: crictl " + args[0] + " [options] "
+			if r.code != 0 || r.stdout != "" || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+			}
+			if calls := e.srv.Calls(); len(calls) > 0 {
+				t.Errorf("RPCs: %v", calls)
+			}
+		})
+	}
+	// stop keeps the reference's error.
+	e := newEnv(t)
+	oneError(t, e.run("stop"), "give at least one container, or --all")
 }
 
 // gate is a CRI server in front of crifake that holds calls of one method

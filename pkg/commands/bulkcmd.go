@@ -33,8 +33,13 @@ type bulkCommand struct {
 	verb string
 	// running: --all takes only running containers (ready pods).
 	running bool
-	// none is what --all says when it selects nothing.
+	// none is what --all says when it selects nothing, in the reference's
+	// words (scripts grep them).
 	none string
+	// noArgsIsUsage: with no argument and no --all, nothing is done and the
+	// usage is shown, exit 0, as the reference: `crictl rm $(crictl ps -aq)`
+	// with nothing listed must not fail a `set -e` script.
+	noArgsIsUsage bool
 	// flags and check are the command's own flags and validation.
 	flags []cli.Flag
 	check func(c *cli.Context) error
@@ -63,9 +68,13 @@ func (bc bulkCommand) build(f *Factory) *cli.Command {
 		Description: bc.description + "\n\n" + bulkHelp,
 		Flags:       flags,
 		Action: action(func(c *cli.Context) error {
+			if c.NArg() == 0 && !all {
+				return showUsage(c, f)
+			}
 			return bc.run(c.Context, f, all, filter.scope(), objects, c.Args().Slice())
 		}, func(c *cli.Context) error {
 			switch {
+			case c.NArg() == 0 && !all && bc.noArgsIsUsage:
 			case c.NArg() == 0 && !all && bc.verb != "":
 				return usagef(commandPath(c), "give at least one %s, or --all", kind)
 			case c.NArg() == 0 && !all:

@@ -137,6 +137,14 @@ func buildCommands(f *Factory, descs []command) ([]*cli.Command, map[*cli.Comman
 	return cmds, specs, nil
 }
 
+// showUsage prints the command's usage as one line on stderr (stdout is
+// for data) and ends with exit 0: what the reference does (with the whole
+// help, on stdout) when a command that removes things is given nothing.
+func showUsage(c *cli.Context, f *Factory) error {
+	f.printError(fmt.Errorf("nothing given; usage: crictl %s [options] %s", commandPath(c), c.Command.ArgsUsage))
+	return nil
+}
+
 // action is the usual Action of a command: its checks in order (nil ones
 // are skipped), all before any RPC, then run.
 func action(run func(*cli.Context) error, checks ...func(*cli.Context) error) cli.ActionFunc {

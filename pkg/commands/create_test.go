@@ -114,7 +114,7 @@ func TestCreateErrors(t *testing.T) {
 	oneError(t, e.run("create "+pod.Id+" "+p[0]+" "+p[1]), "creating the container app", "no space left")
 	e.srv.SetPullError("docker.io/library/busybox:1.36", errorStatus(codes.NotFound, "not found"))
 	e.srv.ResetCalls()
-	oneError(t, e.run("create --with-pull "+pod.Id+" "+p[0]+" "+p[1]), "pulling docker.io/library/busybox:1.36", "not found")
+	oneError(t, e.run("create --with-pull "+pod.Id+" "+p[0]+" "+p[1]), "pulling image: docker.io/library/busybox:1.36", "not found")
 	if calls := e.srv.Calls(); !slices.Equal(calls, []string{"PullImage"}) {
 		t.Errorf("failed pull: RPCs = %v", calls)
 	}

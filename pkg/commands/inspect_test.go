@@ -97,3 +97,16 @@ func TestInspectRegexNamespaceNarrowsNames(t *testing.T) {
 		t.Errorf("exact namespace: exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// Filters that match nothing: the reference's words, exit 0.
+func TestInspectNothingFound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	for _, cmdline := range []string{"inspect --name nope", "inspectp --namespace nope", "inspecti --name nope:1"} {
+		r := e.run(cmdline)
+		if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No IDs provided or nothing found per filter\n" {
+			t.Errorf("%s: exit %d stdout %q stderr %q", cmdline, r.code, r.stdout, r.stderr)
+		}
+	}
+}

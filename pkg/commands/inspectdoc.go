@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -106,6 +107,11 @@ type inspected[R any] struct {
 // Key: value blocks; it then reports errs (from resolving the arguments)
 // and the failed fetches, one line each, and exits 1 if there were any.
 func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
+	if len(ids) == 0 && len(errs) == 0 {
+		// The reference's words; nothing to print is not a failure.
+		f.printError(errors.New("No IDs provided or nothing found per filter"))
+		return nil
+	}
 	resps := make([]R, len(ids))
 	fetchErrs := make([]error, len(ids))
 	parallel.ForEach(ctx, len(ids), parallel.DefaultLimit, func(i int) {

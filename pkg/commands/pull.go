@@ -114,7 +114,7 @@ func pullImage(ctx context.Context, f *Factory, o *pullFlags, ref imageref.Refer
 func pullError(image string, timeout time.Duration, sentAuth bool, err error) error {
 	var ce *cri.Error
 	if errors.As(err, &ce) && ce.Code == codes.DeadlineExceeded && timeout > 0 {
-		return fmt.Errorf("pulling %s: not done within --pull-timeout %s", image, timeout)
+		return fmt.Errorf("pulling image: %s: not done within --pull-timeout %s", image, timeout)
 	}
 	msg := err.Error()
 	lower := strings.ToLower(msg)
@@ -125,7 +125,7 @@ func pullError(image string, timeout time.Duration, sentAuth bool, err error) er
 			msg += " (the registry wants credentials: use --creds, --username with --password-stdin, or a docker config.json)"
 		}
 	}
-	return fmt.Errorf("pulling %s: %s", image, msg)
+	return fmt.Errorf("pulling image: %s: %s", image, msg)
 }
 
 // spinnerDelay keeps quick pulls (image already present) from flashing.

@@ -226,7 +226,7 @@ func TestPullFailures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.srv.SetPullError("docker.io/library/missing:1", errorStatus(codes.NotFound, `failed to resolve reference "docker.io/library/missing:1": not found`))
-	oneError(t, e.run("pull missing:1"), "pulling missing:1", "not found")
+	oneError(t, e.run("pull missing:1"), "pulling image: missing:1", "not found")
 	e.srv.SetPullError("127.0.0.1:5001/private/app:1", errorStatus(codes.Unknown, "pulling from host 127.0.0.1:5001 failed with status code [manifests 1]: 401 Unauthorized"))
 	oneError(t, e.run("pull 127.0.0.1:5001/private/app:1"), "401 Unauthorized", "the registry wants credentials")
 	oneError(t, e.run("pull --creds bob 127.0.0.1:5001/private/app:1"), "401 Unauthorized", "refused the credentials")
@@ -242,7 +242,7 @@ func TestPullTimeout(t *testing.T) {
 	}
 	e.srv.Inject("PullImage", crifake.Fault{Block: true, Times: 2})
 	start := time.Now()
-	oneError(t, e.run("pull --pull-timeout 300ms busybox"), "pulling busybox: not done within --pull-timeout 300ms")
+	oneError(t, e.run("pull --pull-timeout 300ms busybox"), "pulling image: busybox: not done within --pull-timeout 300ms")
 	e.vars[envPullTimeout] = "300ms"
 	oneError(t, e.run("pull busybox"), "not done within --pull-timeout 300ms")
 	if d := time.Since(start); d > 5*time.Second {
@@ -266,7 +266,7 @@ func TestPullInterrupt(t *testing.T) {
 		}
 		cancel()
 	}()
-	oneError(t, e.runIO(ioOpts{ctx: ctx}, "pull", "busybox"), "pulling busybox: interrupted")
+	oneError(t, e.runIO(ioOpts{ctx: ctx}, "pull", "busybox"), "pulling image: busybox: interrupted")
 	waitFor(func() bool { return len(e.srv.Canceled()) > 0 })
 	if c := e.srv.Canceled(); !slices.Equal(c, []string{"PullImage"}) {
 		t.Errorf("the runtime did not see the cancel: %v", c)

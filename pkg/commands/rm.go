@@ -24,8 +24,9 @@ func newRmCommand(f *Factory) *cli.Command {
 			"unless --keep-logs is given: only regular files, never through a symbolic link, and only\n" +
 			"when the path is absolute, names a .log file and has no symbolic link among its\n" +
 			"directories. Anything else is left alone with a warning.",
-		verb: "remove",
-		none: "no containers to remove",
+		verb:          "remove",
+		none:          "No containers to remove",
+		noArgsIsUsage: true,
 		flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Destination: &o.force, Usage: "stop a running container first (killed at once), then remove it"},
 			&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Destination: &o.keepLogs, Usage: "keep the container's log file and its rotations"},

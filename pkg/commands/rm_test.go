@@ -77,7 +77,7 @@ func TestRmAll(t *testing.T) {
 		}
 	}
 	r = e.run("rm -a")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no containers to remove\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No containers to remove\n" {
 		t.Errorf("rm -a with nothing: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

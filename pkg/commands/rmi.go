@@ -39,7 +39,9 @@ func newRmiCommand(f *Factory) *cli.Command {
 			case o.all && o.prune:
 				return usagef(cmd, "give --all or --prune, not both")
 			case c.NArg() == 0 && !o.all && !o.prune:
-				return usagef(cmd, "give at least one image, or --all, or --prune")
+				// As the reference: nothing to remove is not an error
+				// (`crictl rmi $(crictl images -q)` on an empty node).
+				return showUsage(c, f)
 			case c.NArg() > 0 && (o.all || o.prune):
 				return usagef(cmd, "give images or --all/--prune, not both")
 			}
@@ -89,13 +91,13 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		}
 		doomed = prune.unused(rep, ix)
 		if len(doomed) == 0 {
-			rep.note("no unused images to remove")
+			rep.note("No images to remove")
 			return nil
 		}
 	case o.all:
 		doomed = images
 		if len(doomed) == 0 {
-			rep.note("no images to remove")
+			rep.note("No images to remove")
 			return nil
 		}
 	default:

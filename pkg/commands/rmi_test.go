@@ -112,7 +112,7 @@ func TestRmiAll(t *testing.T) {
 		t.Errorf("rmi -a printed %q; %d images left", out, len(e.srv.Images()))
 	}
 	r := e.run("rmi -a")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no images to remove\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No images to remove\n" {
 		t.Errorf("rmi -a on no images: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
@@ -150,7 +150,7 @@ func TestRmiPruneKeeps(t *testing.T) {
 		t.Errorf("calls %v, want %v (no ImageStatus per container)", calls, want)
 	}
 	r := e.run("rmi --prune")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no unused images to remove\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No images to remove\n" {
 		t.Errorf("nothing to prune: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

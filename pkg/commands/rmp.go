@@ -15,9 +15,10 @@ func newRmpCommand(f *Factory) *cli.Command {
 		description: "Prints \"Removed sandbox ID\" for each pod removed, as it completes; a failure is reported\n" +
 			"on stderr and the others go on (exit 1 when any failed). A ready pod is refused unless\n" +
 			"--force is given. The runtime removes the pod's containers.",
-		pods: true,
-		verb: "remove",
-		none: "no pods to remove",
+		pods:          true,
+		verb:          "remove",
+		none:          "No pods to remove",
+		noArgsIsUsage: true,
 		flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Destination: &force, Usage: "stop a ready pod first, then remove it"},
 		},

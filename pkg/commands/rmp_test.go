@@ -60,7 +60,7 @@ func TestRmpAll(t *testing.T) {
 		t.Errorf("rmp -af printed %q, pods left %d", out, len(e.srv.Pods()))
 	}
 	r = e.run("rmp -a")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no pods to remove\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No pods to remove\n" {
 		t.Errorf("rmp -a on an empty node: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -105,7 +105,7 @@ func TestRunPullFails(t *testing.T) {
 	e := newEnv(t)
 	e.srv.SetPullError("docker.io/library/busybox:1.36", errorStatus(codes.NotFound, "manifest unknown"))
 	p := files(t, "ctr.yaml", ctrYAML, "pod.yaml", podYAML)
-	oneError(t, e.run("run "+p[0]+" "+p[1]), "pulling docker.io/library/busybox:1.36", "manifest unknown")
+	oneError(t, e.run("run "+p[0]+" "+p[1]), "pulling image: docker.io/library/busybox:1.36", "manifest unknown")
 	if got := e.srv.Calls(); !slices.Equal(got, []string{"PullImage"}) {
 		t.Errorf("RPCs = %v", got)
 	}

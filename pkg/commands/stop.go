@@ -19,7 +19,7 @@ func newStopCommand(f *Factory) *cli.Command {
 			"(the global one) plus the grace period.",
 		verb:    "stop",
 		running: true,
-		none:    "no running containers to stop",
+		none:    "No running containers found",
 		flags: []cli.Flag{
 			&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Destination: &grace,
 				Usage: "seconds a container gets to stop after its stop signal before it is killed (0: killed at once)"},

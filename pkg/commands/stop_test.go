@@ -58,7 +58,7 @@ func TestStopAll(t *testing.T) {
 	}
 	// Nothing left to stop: a note, success.
 	r := e.run("stop -a")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no running containers to stop\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No running containers found\n" {
 		t.Errorf("stop -a with nothing running: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

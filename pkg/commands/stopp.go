@@ -12,10 +12,11 @@ func newStoppCommand(f *Factory) *cli.Command {
 	return bulkCommand{
 		description: "Prints \"Stopped sandbox ID\" for each pod stopped, as it completes; a failure is reported\n" +
 			"on stderr and the others go on (exit 1 when any failed).",
-		pods:    true,
-		verb:    "stop",
-		running: true,
-		none:    "no ready pods to stop",
+		pods:          true,
+		verb:          "stop",
+		running:       true,
+		none:          "No ready pods to stop",
+		noArgsIsUsage: true,
 		begin: func(ctx context.Context, rs runtimeapi.RuntimeServiceClient) (func(*bulk, target), error) {
 			return func(b *bulk, t target) {
 				if b.do("stopping pod "+t.id, func() error { return stopPod(ctx, rs, t.id) }) {

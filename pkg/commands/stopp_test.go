@@ -52,7 +52,7 @@ func TestStoppAll(t *testing.T) {
 		t.Errorf("stopp -a printed %q", got)
 	}
 	r := e.run("stopp --all")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no ready pods to stop\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No ready pods to stop\n" {
 		t.Errorf("stopp -a with nothing ready: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -201,7 +201,7 @@ func TestBulkPodRemoval(t *testing.T) {
 			t.Errorf("pod %s left", p.GetMetadata().GetName())
 		}
 	}
-	if _, errOut, code := crictl(t, env, "rmp", "-a", "--namespace", ns); code != 0 || errOut != "crictl: no pods to remove\n" {
+	if _, errOut, code := crictl(t, env, "rmp", "-a", "--namespace", ns); code != 0 || errOut != "crictl: No pods to remove\n" {
 		t.Errorf("rmp -a with nothing left: exit %d, stderr %q", code, errOut)
 	}
 	samplesUntouched(t, env)
