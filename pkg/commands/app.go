@@ -15,6 +15,7 @@ type globalOptions struct {
 	timeout         string
 	debug           bool
 	maxRetries      int
+	readOnly        bool
 }
 
 // newApp builds the command tree from the registered commands. It is built
@@ -55,6 +56,8 @@ func newApp(f *Factory) *app {
 				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + strings.Join(f.DefaultEndpoints, ", ") + " that answers)"},
 			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
 				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
+			&cli.BoolFlag{Name: "read-only", Destination: &g.readOnly,
+				Usage: "refuse every command that can change the node or a container; also $" + config.EnvReadOnly + "=1 or read-only: true in the config file (a flag cannot turn those off)"},
 			helpFlag(),
 			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
 		},
@@ -151,6 +154,9 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	}
 	if c.IsSet("max-retries") {
 		fl.MaxRetries = &g.maxRetries
+	}
+	if c.IsSet("read-only") {
+		fl.ReadOnly = &g.readOnly
 	}
 	f.flags = fl
 	return nil

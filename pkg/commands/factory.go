@@ -36,7 +36,7 @@ type Factory struct {
 	exitHooks *exitHooks
 
 	flags     config.Flags
-	cfg       *config.Config
+	resolved  *config.Resolved
 	cfgErr    error
 	runtime   *cri.Conn
 	image     *cri.Conn
@@ -54,18 +54,33 @@ func (f *Factory) localTime(ns int64) time.Time {
 
 // Config resolves the configuration once (flag > env > file > default).
 func (f *Factory) Config() (*config.Config, error) {
-	if f.cfg == nil && f.cfgErr == nil {
+	if f.resolved == nil && f.cfgErr == nil {
 		r, err := config.Resolve(f.flags, f.Getenv)
 		if err != nil {
 			f.cfgErr = err
 		} else {
-			f.cfg = &r.Config
+			f.resolved = &r
 			for _, w := range r.Warnings {
 				f.warnf("%s", w)
 			}
 		}
 	}
-	return f.cfg, f.cfgErr
+	if f.cfgErr != nil {
+		return nil, f.cfgErr
+	}
+	return &f.resolved.Config, nil
+}
+
+// refuseIfReadOnly fails a command that can change the node when read-only
+// mode is on, before any RPC, naming the setting that turned it on.
+func (f *Factory) refuseIfReadOnly(cmd string) error {
+	if _, err := f.Config(); err != nil {
+		return err
+	}
+	if reason := f.resolved.ReadOnlyReason(); reason != "" {
+		return fmt.Errorf("%s refused: read-only mode is on (%s); it can change the node or a container", cmd, reason)
+	}
+	return nil
 }
 
 // debugOut is where -D writes: stderr, or nowhere without -D.
