@@ -25,6 +25,9 @@ type Factory struct {
 	DefaultEndpoints []string
 	// Version is crictl's own version.
 	Version string
+	// InterfaceAddrs lists this machine's addresses (stream URLs must point
+	// at one, or at loopback); nil is net.InterfaceAddrs.
+	InterfaceAddrs func() ([]net.Addr, error)
 	// Location is the time zone of the times crictl prints as the
 	// reference does, in local time (inspect, pods -v); nil is the
 	// machine's.

@@ -22,6 +22,9 @@ const (
 	// KeyReadOnly makes crictl refuse every command that can change the
 	// node; crictl's own key (the reference does not know it).
 	KeyReadOnly = "read-only"
+	// KeyAllowRemoteStream lets exec, attach and port-forward connect to a
+	// streaming server that is not on this machine; crictl's own key.
+	KeyAllowRemoteStream = "allow-remote-stream"
 )
 
 // Defaults.
@@ -41,6 +44,7 @@ type Config struct {
 	DisablePullOnRun  bool
 	MaxRetries        int
 	ReadOnly          bool
+	AllowRemoteStream bool
 }
 
 // Default returns the built-in defaults. Empty endpoints mean "not
@@ -74,6 +78,7 @@ var keyKinds = [...]struct {
 	{KeyDisablePullOnRun, kindBool, func(c *Config) any { return &c.DisablePullOnRun }},
 	{KeyMaxRetries, kindInt, func(c *Config) any { return &c.MaxRetries }},
 	{KeyReadOnly, kindBool, func(c *Config) any { return &c.ReadOnly }},
+	{KeyAllowRemoteStream, kindBool, func(c *Config) any { return &c.AllowRemoteStream }},
 }
 
 // field returns a pointer to key's field in c (*string, *bool, *int or
