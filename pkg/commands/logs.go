@@ -18,6 +18,7 @@ type logsOptions struct {
 	tail, limitBytes                     int64
 	since, until, stream                 string
 	filter                               filterFlags
+	allowAnyPath                         bool
 
 	opts logs.Options
 }
@@ -35,6 +36,8 @@ func newLogsCommand(f *Factory) *cli.Command {
 			&cli.StringFlag{Name: "until", Destination: &o.until, Usage: "print only lines written at or before this time"},
 			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Destination: &o.timestamps, Usage: "prefix each line with its time (UTC, nanoseconds)"},
 			&cli.StringFlag{Name: "stream", Aliases: []string{"s"}, Destination: &o.stream, Usage: "print only this stream: stdout or stderr"},
+			&cli.BoolFlag{Name: "allow-any-log-path", Destination: &o.allowAnyPath,
+				Usage: "read the log file wherever the runtime says it is (by default it must lie under " + logs.PodLogRoot + " or the pod's log directory, symbolic links followed)"},
 		}, o.filter.flags(map[filterFlag]string{
 			fNamespace: "narrow the container or pod name to this namespace",
 			fPod:       "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers",
@@ -184,6 +187,11 @@ func (o *logsOptions) source(ctx context.Context, rs runtimeapi.RuntimeServiceCl
 		}
 		// The previous attempt has exited: nothing more will be written.
 		running = func(context.Context) (bool, error) { return false, nil }
+	}
+	if !o.allowAnyPath {
+		if path, err = confineLog(ctx, rs, id, path); err != nil {
+			return logs.Source{}, fmt.Errorf("container %s: %w", name, err)
+		}
 	}
 	src := logs.Source{Path: path, Running: running}
 	if prefix {

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/crictl/crictl/pkg/logs"
@@ -65,6 +66,16 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 			return
 		}
 	}
+	// Logs are deleted only under /var/log/pods or the pod's log
+	// directory, which must be asked for while the container exists.
+	allowed := []string{logs.PodLogRoot}
+	if !o.keepLogs && logPath != "" {
+		if _, err := logs.Confine(logPath, logs.PodLogRoot); errors.As(err, new(*logs.OutsideError)) {
+			if dir, err := podLogDir(ctx, rs, id); err == nil && dir != "" {
+				allowed = append(allowed, dir)
+			}
+		}
+	}
 	if !b.do(doing, func() error {
 		_, err := rs.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id})
 		return err
@@ -75,7 +86,7 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 	if o.keepLogs || logPath == "" {
 		return
 	}
-	_, skipped, err := logs.RemoveFiles(logPath)
+	_, skipped, err := logs.RemoveFiles(logPath, allowed...)
 	for _, s := range skipped {
 		b.rep.warn("container %s: left %s alone: it is a %s, not a regular file", id, s.Path, s.Kind)
 	}

@@ -157,7 +157,7 @@ func TestRmLogFiles(t *testing.T) {
 	}
 	os.Mkdir(filepath.Join(logs, "0.log.d"), 0o755)
 	pod := crifake.KubeletPod("web", "ns", 0, ago(time.Hour), false)
-	e.srv.AddPod(pod)
+	e.srv.AddPod(pod, crifake.WithPodLogDirectory(logs))
 	id := e.srv.AddContainer(crifake.KubeletContainer(pod, "nginx", 0, "nginx", runtimeapi.ContainerState_CONTAINER_EXITED, ago(time.Hour)),
 		crifake.WithLogPath(filepath.Join(logs, "0.log")))
 
@@ -214,6 +214,7 @@ func TestRmLogFilesKept(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			pod := crifake.KubeletPod("web", "ns", 0, ago(time.Hour), false)
+			e.srv.AddPod(pod, crifake.WithPodLogDirectory(dir))
 			id := e.srv.AddContainer(crifake.KubeletContainer(pod, "nginx", 0, "nginx", runtimeapi.ContainerState_CONTAINER_EXITED, ago(time.Hour)),
 				crifake.WithLogPath(tc.logPath))
 			r := e.run("rm " + tc.flags + " " + id)
