@@ -205,3 +205,46 @@ func TestInvalidUTF8Reply(t *testing.T) {
 	e.srv.AddPod(crifake.KubeletPod("bad"+crifake.BadUTF8, "default", 0, ago(time.Hour), true))
 	oneError(t, e.run("pods"), "ListPodSandbox", "invalid UTF-8")
 }
+
+// Bad input that can never name anything is refused before any RPC, in
+// one line (reliability matrix #33, #35, #37, #38, #39).
+func TestRefusedBeforeAnyRPC(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspecti", "upper/X"}, "invalid reference format"},
+		{[]string{"inspecti", "a b"}, "invalid reference format"},
+		{[]string{"inspecti", "busybox@sha256:abc"}, "invalid reference format"},
+		{[]string{"images", "a b"}, "invalid reference format"},
+		{[]string{"images", "Busybox"}, "invalid reference format"},
+		{[]string{"inspect", "a\x00b"}, "never have"},
+		{[]string{"inspect", ".."}, "is a path"},
+		{[]string{"inspectp", strings.Repeat("a", 254)}, "254 bytes long"},
+		{[]string{"logs", "../x"}, "never have"},
+		{[]string{"rm", "."}, "is a path"},
+		{[]string{"inspect", "-o", "go-template", "--template", "{{.x"}, "invalid template"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.node()
+			e.srv.ResetCalls()
+			oneError(t, e.runArgs(tc.args...), tc.want)
+			if calls := e.srv.Calls(); len(calls) > 0 {
+				t.Errorf("RPCs made: %v", calls)
+			}
+		})
+	}
+}
+
+// A template that reads a key the document does not have fails with one
+// line naming the key (reliability matrix #39).
+func TestTemplateMissingKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	oneError(t, e.run("inspect -o go-template --template {{.status.nosuch}} coredns"), "nosuch")
+	oneError(t, e.run("pods -o go-template --template {{range.items}}{{.nope}}{{end}}"), "nope")
+}

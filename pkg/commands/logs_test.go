@@ -242,3 +242,26 @@ func TestLogsPathConfined(t *testing.T) {
 		t.Errorf("--allow-any-log-path: %q", got)
 	}
 }
+
+// On a terminal, control characters in a log (CR, CRLF, escape sequences)
+// are shown escaped; --raw, and any pipe, get the bytes as they are
+// (reliability matrix #46, #65).
+func TestLogsEscapedOnATerminal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.logPod(t, "web-5")
+	p.add(t, e, "app", 0, runtimeapi.ContainerState_CONTAINER_RUNNING,
+		criLine(1, "stdout", "F", "progress 10%\rprogress 100%\r"), criLine(2, "stdout", "F", "\x1b]0;owned\x07title"))
+	raw := "progress 10%\rprogress 100%\r\n\x1b]0;owned\x07title\n"
+	if got := e.ok("logs app"); got != raw {
+		t.Errorf("into a pipe: %q, want the bytes %q", got, raw)
+	}
+	e.outTTY = true
+	got := e.ok("logs app")
+	if strings.ContainsAny(got, "\r\x1b\x07") || !strings.Contains(got, "progress 10%") || strings.Count(got, "\n") != 2 {
+		t.Errorf("on a terminal: %q", got)
+	}
+	if got := e.ok("logs --raw app"); got != raw {
+		t.Errorf("--raw on a terminal: %q", got)
+	}
+}
