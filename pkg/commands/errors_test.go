@@ -248,3 +248,35 @@ func TestTemplateMissingKey(t *testing.T) {
 	oneError(t, e.run("inspect -o go-template --template {{.status.nosuch}} coredns"), "nosuch")
 	oneError(t, e.run("pods -o go-template --template {{range.items}}{{.nope}}{{end}}"), "nope")
 }
+
+// A missing socket is not retried, even with a long --timeout (no runtime
+// will appear there in time); a socket that refuses at first (a runtime
+// starting) is, and the command succeeds once it listens (reliability
+// matrix #1, #2, #18).
+func TestConnectRetries(t *testing.T) {
+	t.Parallel()
+	dir := crifake.ShortTempDir(t)
+	e := &env{t: t, vars: map[string]string{"CRI_CONFIG_FILE": emptyConfig(t),
+		"CONTAINER_RUNTIME_ENDPOINT": "unix://" + filepath.Join(dir, "none.sock")}}
+	r := e.run("-D --timeout 10s version")
+	if r.code != 1 || strings.Contains(r.stderr, "retrying") || !strings.Contains(r.stderr, "no such file or directory") {
+		t.Errorf("missing socket with --timeout 10s: exit %d stderr %q", r.code, r.stderr)
+	}
+
+	srv := crifake.New()
+	t.Cleanup(srv.Close)
+	ep, listen, err := srv.ListenLate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.vars["CONTAINER_RUNTIME_ENDPOINT"] = ep
+	time.AfterFunc(600*time.Millisecond, func() {
+		if err := listen(); err != nil {
+			t.Error(err)
+		}
+	})
+	r = e.run("-D --timeout 10s version")
+	if r.code != 0 || !strings.Contains(r.stderr, "retrying") || !strings.Contains(r.stdout, "RuntimeName") {
+		t.Errorf("late socket: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
