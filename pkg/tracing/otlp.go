@@ -1,7 +1,6 @@
 package tracing
 
 import (
-	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -170,7 +169,13 @@ func parseExportResponse(b []byte) (partialSuccess, error) {
 	return ps, nil
 }
 
-var errMalformedResponse = errors.New("the collector's answer is not an OTLP ExportTraceServiceResponse")
+// errMalformedResponse is a constant, so the package has no initialisation
+// work at all.
+const errMalformedResponse = malformedError("the collector's answer is not an OTLP ExportTraceServiceResponse")
+
+type malformedError string
+
+func (e malformedError) Error() string { return string(e) }
 
 func (ps *partialSuccess) parse(b []byte) error {
 	for len(b) > 0 {
