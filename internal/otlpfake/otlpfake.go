@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crictl/crictl/internal/crifake"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -173,39 +174,16 @@ func Attr(kvs []*commonpb.KeyValue, key string) string {
 	return ""
 }
 
-// Silent accepts connections on 127.0.0.1 and never answers, until the
-// test ends. It returns the address.
+// Silent returns the endpoint ("unix:///…") of a collector that accepts
+// connections and never answers, until the test ends.
 func Silent(t testing.TB) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	ep, stop, err := crifake.ListenHang(crifake.ShortTempDir(t))
 	if err != nil {
 		t.Fatalf("otlpfake: %v", err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = lis.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return lis.Addr().String()
+	t.Cleanup(stop)
+	return ep
 }
 
 // Closed returns a loopback address where nothing listens (a port that was

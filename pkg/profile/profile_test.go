@@ -26,9 +26,45 @@ type pprofFile struct {
 	periodType  string
 }
 
+// fields calls fn with each field of the protobuf message b: its number,
+// and its value as bytes (length-delimited) or as an integer (varint).
+func fields(t *testing.T, b []byte, fn func(num protowire.Number, bytes []byte, n uint64)) {
+	t.Helper()
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			t.Fatal("not a pprof profile: bad tag")
+		}
+		b = b[n:]
+		switch typ {
+		case protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				t.Fatal("not a pprof profile: bad length")
+			}
+			fn(num, v, 0)
+			b = b[n:]
+		case protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				t.Fatal("not a pprof profile: bad varint")
+			}
+			fn(num, nil, v)
+			b = b[n:]
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				t.Fatal("not a pprof profile: bad field")
+			}
+			b = b[n:]
+		}
+	}
+}
+
 // readPprof decodes a gzipped perftools.profiles.Profile (the format of
 // runtime/pprof and `go tool pprof`) far enough to check it: sample_type
-// = 1, sample = 2, string_table = 6, period_type = 11.
+// = 1, sample = 2, string_table = 6, period_type = 11; a ValueType is
+// type = 1 and unit = 2, indexes into the string table.
 func readPprof(t *testing.T, path string) pprofFile {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -43,75 +79,41 @@ func readPprof(t *testing.T, path string) pprofFile {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	type valueType struct{ typ, unit int64 }
-	var types []valueType
-	var period valueType
+	var types [][2]uint64
+	var period [2]uint64
 	var strs []string
 	var out pprofFile
-	parseVT := func(v []byte) valueType {
-		var vt valueType
-		for len(v) > 0 {
-			num, typ, n := protowire.ConsumeTag(v)
-			if n < 0 {
-				t.Fatalf("%s: bad ValueType", path)
+	valueType := func(v []byte) [2]uint64 {
+		var vt [2]uint64
+		fields(t, v, func(num protowire.Number, _ []byte, n uint64) {
+			if num == 1 || num == 2 {
+				vt[num-1] = n
 			}
-			v = v[n:]
-			if typ != protowire.VarintType {
-				n = protowire.ConsumeFieldValue(num, typ, v)
-				v = v[n:]
-				continue
-			}
-			x, n := protowire.ConsumeVarint(v)
-			v = v[n:]
-			switch num {
-			case 1:
-				vt.typ = int64(x)
-			case 2:
-				vt.unit = int64(x)
-			}
-		}
+		})
 		return vt
 	}
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			t.Fatalf("%s: not a pprof profile", path)
-		}
-		b = b[n:]
-		if typ != protowire.BytesType {
-			n = protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				t.Fatalf("%s: not a pprof profile", path)
-			}
-			b = b[n:]
-			continue
-		}
-		v, n := protowire.ConsumeBytes(b)
-		if n < 0 {
-			t.Fatalf("%s: not a pprof profile", path)
-		}
-		b = b[n:]
+	fields(t, b, func(num protowire.Number, v []byte, _ uint64) {
 		switch num {
 		case 1:
-			types = append(types, parseVT(v))
+			types = append(types, valueType(v))
 		case 2:
 			out.samples++
 		case 6:
 			strs = append(strs, string(v))
 		case 11:
-			period = parseVT(v)
+			period = valueType(v)
 		}
-	}
-	str := func(i int64) string {
-		if i < 0 || int(i) >= len(strs) {
-			t.Fatalf("%s: string index %d out of range", path, i)
+	})
+	str := func(vt [2]uint64) string {
+		if vt[0] >= uint64(len(strs)) || vt[1] >= uint64(len(strs)) {
+			t.Fatalf("%s: string index out of range in %v", path, vt)
 		}
-		return strs[i]
+		return strs[vt[0]] + "/" + strs[vt[1]]
 	}
 	for _, vt := range types {
-		out.sampleTypes = append(out.sampleTypes, str(vt.typ)+"/"+str(vt.unit))
+		out.sampleTypes = append(out.sampleTypes, str(vt))
 	}
-	out.periodType = str(period.typ) + "/" + str(period.unit)
+	out.periodType = str(period)
 	return out
 }
 
