@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crictl/crictl/pkg/config"
+	"github.com/crictl/crictl/pkg/tracing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -16,6 +17,12 @@ type globalOptions struct {
 	timeout         string
 	debug           bool
 	maxRetries      int
+
+	enableTracing   bool
+	tracingEndpoint string
+	tracingRate     int
+	profileCPU      string
+	profileMem      string
 }
 
 // newApp builds the command tree. It is built afresh for every run.
@@ -51,6 +58,16 @@ func newApp(f *Factory) *cli.App {
 				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + defaultEndpointsText(f) + " that answers)"},
 			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
 				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
+			&cli.BoolFlag{Name: "enable-tracing", Destination: &g.enableTracing,
+				Usage: "send OpenTelemetry spans of the command and of each CRI call to --tracing-endpoint (OTLP over gRPC, without TLS)"},
+			&cli.StringFlag{Name: "tracing-endpoint", Value: tracing.DefaultEndpoint, Destination: &g.tracingEndpoint,
+				Usage: "HOST:PORT of the OpenTelemetry collector that --enable-tracing sends spans to"},
+			&cli.IntFlag{Name: "tracing-sampling-rate-per-million", Value: -1, Destination: &g.tracingRate,
+				Usage: "runs traced per million with --enable-tracing: -1 or 1000000 every run, 0 none"},
+			&cli.StringFlag{Name: "profile-cpu", Destination: &g.profileCPU, TakesFile: true,
+				Usage: "write a pprof CPU profile of the run to `FILE`"},
+			&cli.StringFlag{Name: "profile-mem", Destination: &g.profileMem, TakesFile: true,
+				Usage: "write a pprof heap profile at the end of the run to `FILE`"},
 			helpFlag(),
 			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
 		},
@@ -162,7 +179,7 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 		fl.MaxRetries = &g.maxRetries
 	}
 	f.flags = fl
-	return nil
+	return g.startObservers(c, f)
 }
 
 // commandList is every command, each built fresh.

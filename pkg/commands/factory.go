@@ -11,6 +11,8 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/profile"
+	"github.com/crictl/crictl/pkg/tracing"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -36,6 +38,9 @@ type Factory struct {
 	runtime   *cri.Conn
 	image     *cri.Conn
 	runtimeEP string
+
+	tracer  *tracing.Tracer  // --enable-tracing
+	profile *profile.Session // --profile-cpu, --profile-mem
 }
 
 // Config resolves the configuration once (flag > env > file > default).
@@ -55,6 +60,10 @@ func (f *Factory) connOptions(cfg *config.Config) cri.Options {
 	o := cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries}
 	if cfg.Debug {
 		o.Debug = f.IO.ErrOut
+	}
+	if f.tracer != nil {
+		o.UnaryInterceptors = append(o.UnaryInterceptors, f.tracer.UnaryClientInterceptor())
+		o.StreamInterceptors = append(o.StreamInterceptors, f.tracer.StreamClientInterceptor())
 	}
 	return o
 }

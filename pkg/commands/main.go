@@ -107,13 +107,16 @@ func (h *exitHooks) run() {
 
 // Run runs one command line with the factory's streams and returns the exit
 // code. Tests call it directly.
-func Run(ctx context.Context, f *Factory, args []string) int {
+func Run(ctx context.Context, f *Factory, args []string) (code int) {
 	out := newOutWriter(f.IO.Out)
 	f.IO.Out = out
 	defer f.Close()
+	var err error
+	// Profiles and spans end with the run, whatever its outcome.
+	defer func() { code = f.endObservers(code, err) }()
 
 	app := newApp(f)
-	err := app.RunContext(ctx, reorderArgs(app, args))
+	err = app.RunContext(ctx, reorderArgs(app, args))
 
 	errOut := func(msg string) {
 		if msg != "" {
@@ -124,7 +127,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 		// The reader went away (crictl ps | head -1): end quietly.
 		return 0
 	}
-	code := exitCode(errOut, err)
+	code = exitCode(errOut, err)
 	if ferr := out.Flush(); ferr != nil {
 		if isBrokenPipe(ferr) {
 			return code
