@@ -12,6 +12,8 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/profile"
+	"github.com/crictl/crictl/pkg/tracing"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -44,6 +46,9 @@ type Factory struct {
 	runtime   *cri.Conn
 	image     *cri.Conn
 	runtimeEP string
+
+	tracer  *tracing.Tracer  // --enable-tracing
+	profile *profile.Session // --profile-cpu, --profile-mem
 }
 
 // localTime is a CRI nanosecond timestamp in the factory's time zone.
@@ -134,8 +139,17 @@ func (f *Factory) dial(conn **cri.Conn, other *cri.Conn, endpoint func(*config.C
 		*conn = other
 		return nil
 	}
-	*conn, err = cri.Dial(ep, cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries, Debug: f.debugOut(cfg)})
+	*conn, err = cri.Dial(ep, f.connOptions(cfg))
 	return err
+}
+
+func (f *Factory) connOptions(cfg *config.Config) cri.Options {
+	o := cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries, Debug: f.debugOut(cfg)}
+	if f.tracer != nil {
+		o.UnaryInterceptors = append(o.UnaryInterceptors, f.tracer.UnaryClientInterceptor())
+		o.StreamInterceptors = append(o.StreamInterceptors, f.tracer.StreamClientInterceptor())
+	}
+	return o
 }
 
 // Close closes the connections.
