@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -109,7 +108,7 @@ type inspected[R any] struct {
 func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
 	if len(ids) == 0 && len(errs) == 0 {
 		// The reference's words; nothing to print is not a failure.
-		f.printError(errors.New("No IDs provided or nothing found per filter"))
+		f.note("No IDs provided or nothing found per filter")
 		return nil
 	}
 	resps := make([]R, len(ids))

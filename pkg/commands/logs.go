@@ -146,12 +146,12 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 	// sequence or a carriage return in it must not rewrite the screen.
 	if !o.raw && f.IO.OutTTY {
 		ew := &output.EscapeWriter{W: stdout}
-		defer ew.Close()
+		defer func() { _ = ew.Close() }()
 		stdout = ew
 	}
 	if !o.raw && f.IO.ErrTTY {
 		ew := &output.EscapeWriter{W: stderr}
-		defer ew.Close()
+		defer func() { _ = ew.Close() }()
 		stderr = ew
 	}
 	err = logs.ReadMany(ctx, srcs, o.opts, stdout, stderr, f.IO.ErrOut)
