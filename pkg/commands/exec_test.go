@@ -236,7 +236,7 @@ func TestExecManyContainers(t *testing.T) {
 		t.Errorf("--pod selected %q", out)
 	}
 	// Nothing matched: one line, exit 1.
-	oneError(t, e.run("exec -s --name nope hostname"), "no containers match the filter flags")
+	oneError(t, e.run("exec -s --name nope hostname"), "No containers found per filter flags")
 	// -i with several containers is refused after the list.
 	e.srv.ResetCalls()
 	oneError(t, e.run("exec -i --namespace kube-system sh"), "-i and -t work with one container", "2 match")

@@ -102,7 +102,7 @@ func checkImageFilter(fl string) error {
 	case k == "before" || k == "since":
 		return nil
 	}
-	return fmt.Errorf("--filter %q: use dangling=, reference=, before= or since=", fl)
+	return fmt.Errorf("unknown filter flag: %s (use dangling=, reference=, before= or since=)", fl)
 }
 
 // listImages lists images and applies the REPO[:TAG] argument on our side:

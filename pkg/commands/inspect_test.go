@@ -95,7 +95,7 @@ func TestInspectRegexNamespaceNarrowsNames(t *testing.T) {
 	}
 	// Without --regex the namespace is exact.
 	r := e.run("inspect -q --namespace kube coredns")
-	if r.code != 1 || !strings.Contains(r.stderr, `no container matches "coredns" in namespace kube`) {
+	if r.code != 1 || !strings.Contains(r.stderr, `container "coredns" not found in namespace kube`) {
 		t.Errorf("exact namespace: exit %d stderr %q", r.code, r.stderr)
 	}
 }

@@ -137,6 +137,9 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 	for _, p := range problems {
 		f.printError(p)
 	}
+	if o.reopen {
+		f.note("Container logs reopened")
+	}
 
 	var stdout, stderr io.Writer = f.IO.Out, f.IO.ErrOut
 	if o.follow {

@@ -100,7 +100,9 @@ func TestLogs(t *testing.T) {
 		t.Errorf("logs by full ID made RPCs %q", got)
 	}
 	e.srv.ResetCalls()
-	e.ok("logs --reopen --stream stdout app")
+	if r := e.run("logs --reopen --stream stdout app"); r.code != 0 || r.stderr != "crictl: Container logs reopened\n" {
+		t.Errorf("logs --reopen: exit %d, stderr %q", r.code, r.stderr)
+	}
 	if calls := e.srv.Calls(); !slices.Contains(calls, "ReopenContainerLog") || slices.Index(calls, "ReopenContainerLog") > slices.Index(calls, "ContainerStatus") {
 		t.Errorf("--reopen did not reopen first: %v", calls)
 	}
@@ -140,7 +142,7 @@ func TestLogsPreviousAndErrors(t *testing.T) {
 		{"logs --stream both app", "stdout or stderr"},
 		{"logs --since yesterday app", "--since"},
 		{"logs --since 2026-01-02 --until 2026-01-01 app", "before --since"},
-		{"logs nosuch", `no container matches "nosuch"`},
+		{"logs nosuch", `container "nosuch" not found`},
 	} {
 		oneError(t, e.run(tc.cmd), tc.want)
 	}

@@ -56,7 +56,7 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 	}
 	if state == runtimeapi.ContainerState_CONTAINER_RUNNING {
 		if !o.force {
-			b.rep.fail(fmt.Errorf("%s: it is running; stop it first or use --force", doing))
+			b.rep.fail(fmt.Errorf("container %q is running, please stop it first (or use --force)", id))
 			return
 		}
 		if !b.do("stopping container "+id, func() error {

@@ -111,7 +111,7 @@ func kindOf(key string) (valueKind, bool) {
 }
 
 func unknownKeyError(key string) error {
-	return fmt.Errorf("unknown key %s (valid keys: %s)", quoteShort(key), strings.Join(Keys(), ", "))
+	return fmt.Errorf("no configuration option named %s (valid keys: %s)", quoteShort(key), strings.Join(Keys(), ", "))
 }
 
 // ParseTimeout parses a timeout given as whole seconds ("5") or as a Go

@@ -30,7 +30,14 @@ func TestConfigFileDrivesCrictl(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != len(samples.InNamespace("kube-system")) {
 		t.Errorf("pods through the config file: exit %d, %q %q", code, out, errOut)
 	}
+	// an unknown key (a newer crictl's) is a warning naming the line; a
+	// known key with a bad value is an error naming it
 	os.WriteFile(cfg, []byte("runtime-endpoint: "+env.Endpoint+"\nbogus: 1\n"), 0o600)
+	_, errOut, code = run(t, append(base, "pods")...)
+	if code != 0 || !strings.HasPrefix(errOut, "crictl: warning: "+cfg+`:2: no configuration option named "bogus"`) {
+		t.Errorf("unknown key: exit %d, stderr %q; want a warning naming %s:2", code, errOut, cfg)
+	}
+	os.WriteFile(cfg, []byte("runtime-endpoint: "+env.Endpoint+"\ntimeout: soon\n"), 0o600)
 	_, errOut, code = run(t, append(base, "pods")...)
 	if code != 1 || !strings.Contains(errOut, cfg+":2") {
 		t.Errorf("malformed config: exit %d, stderr %q; want an error naming %s:2", code, errOut, cfg)
