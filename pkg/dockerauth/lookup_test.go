@@ -3,6 +3,7 @@ package dockerauth
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,5 +102,28 @@ func TestCredentialsRedacted(t *testing.T) {
 	}
 	if got := (Credentials{Username: "bob", Password: "x"}).String(); got != "username=bob password=<redacted>" {
 		t.Errorf("String = %q", got)
+	}
+}
+
+// What a pull pays for its credentials: reading config.json, and running
+// a (shell script) helper.
+func BenchmarkLookup(b *testing.B) {
+	for _, bc := range []struct{ name, config string }{
+		{"auths", `{"auths":{"quay.io":{"auth":"` + b64("bob:pw") + `"}}}`},
+		{"helper", `{"credsStore":"good"}`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(bc.config), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			env := testEnv(dir)
+			b.ReportAllocs()
+			for b.Loop() {
+				if res, err := env.Lookup(context.Background(), "127.0.0.1:5000"); err != nil || res.Credentials == nil && bc.name == "helper" {
+					b.Fatal(res, err)
+				}
+			}
+		})
 	}
 }
