@@ -199,6 +199,13 @@ func TestPullDockerConfigHome(t *testing.T) {
 	if strings.Contains(r.stderr, "canary") || strings.Contains(r.stderr, b64) {
 		t.Errorf("config.json content reached the error: %q", r.stderr)
 	}
+	// A credential helper that is not on PATH is an error before any pull.
+	os.WriteFile(filepath.Join(home, ".docker", "config.json"), []byte(`{"credsStore":"nothere","auths":{"docker.io":{"auth":"`+b64+`"}}}`), 0o600)
+	before := len(e.srv.Requests("PullImage"))
+	oneError(t, e.run("pull busybox"), `docker credential helper "docker-credential-nothere" (credsStore in `+filepath.Join(home, ".docker", "config.json")+`) not found on PATH`)
+	if after := len(e.srv.Requests("PullImage")); after != before {
+		t.Errorf("pulled without the helper's answer")
+	}
 }
 
 func TestPullPasswordErrors(t *testing.T) {
