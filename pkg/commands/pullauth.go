@@ -199,6 +199,15 @@ func (o *pullFlags) authFor(ctx context.Context, f *Factory, ref imageref.Refere
 		return o.explicit, nil
 	}
 	res, err := dockerauth.Env{Getenv: f.Getenv}.Lookup(ctx, ref.Registry())
+	var he *dockerauth.HelperError
+	if errors.As(err, &he) && ctx.Err() == nil {
+		// As docker, and as the reference (which reads no config.json): a
+		// broken helper must not stop a pull that needs no credentials.
+		// It is shown, so a pull that then fails as unauthorized is
+		// explained.
+		f.warnf("%v; pulling without credentials", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

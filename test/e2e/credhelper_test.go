@@ -13,7 +13,8 @@ import (
 // A docker credential helper on PATH gives pull the basic-auth registry's
 // credentials, whether config.json names it in credsStore or in
 // credHelpers; a helper without credentials for a registry means an
-// anonymous pull; a helper that is missing stops the pull with one line.
+// anonymous pull; a helper that is missing is a warning, and the pull
+// goes on without credentials (so a private image is refused).
 // -D names the helper and never shows the password.
 func TestPullCredentialHelper(t *testing.T) {
 	env := needCommand(t, "pull")
@@ -40,14 +41,16 @@ fi
 
 	for _, tc := range []struct {
 		name, config, ref, setting string
-		wantErr                    string
+		wantWarn                   string
 	}{
 		{name: "credsStore", config: `{"credsStore": "e2e"}`, ref: private, setting: "credsStore"},
 		{name: "credHelpers over credsStore", ref: private, setting: "credHelpers." + env.AuthRegistry,
 			config: fmt.Sprintf(`{"credsStore": "e2e-missing", "credHelpers": {%q: "e2e"}}`, env.AuthRegistry)},
 		{name: "not in the keychain: anonymous", config: `{"credsStore": "e2e"}`, ref: env.RegistryImage, setting: "credsStore"},
 		{name: "missing helper", config: `{"credsStore": "e2e-missing"}`, ref: private, setting: "credsStore",
-			wantErr: `docker credential helper "docker-credential-e2e-missing" (credsStore in CFG) not found on PATH`},
+			wantWarn: `crictl: warning: docker credential helper "docker-credential-e2e-missing" (credsStore in CFG) not found on PATH: install it, or remove the setting; pulling without credentials`},
+		{name: "missing helper, public image", config: `{"credsStore": "e2e-missing"}`, ref: env.RegistryImage, setting: "credsStore",
+			wantWarn: `crictl: warning: docker credential helper "docker-credential-e2e-missing" (credsStore in CFG) not found on PATH`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -61,10 +64,15 @@ fi
 			if strings.Contains(errOut, env.RegistryPassword) || strings.Contains(out, env.RegistryPassword) {
 				t.Errorf("the password reached the output: %q", errOut)
 			}
-			if tc.wantErr != "" {
-				want := strings.ReplaceAll(tc.wantErr, "CFG", cfg)
-				if code != 1 || out != "" || !strings.Contains(errOut, "crictl: "+want) || strings.Contains(errOut, "PullImage request") {
-					t.Errorf("exit %d, stdout %q, stderr %q; want %q before any pull", code, out, errOut, want)
+			if tc.wantWarn != "" {
+				want := strings.ReplaceAll(tc.wantWarn, "CFG", cfg)
+				if !strings.Contains(errOut, want) {
+					t.Errorf("stderr %q lacks %q", errOut, want)
+				}
+				// without credentials the auth registry refuses the pull;
+				// the public registry's image is pulled
+				if wantCode := map[bool]int{true: 1, false: 0}[tc.ref == private]; code != wantCode {
+					t.Errorf("exit %d, want %d; stdout %q", code, wantCode, out)
 				}
 				return
 			}
