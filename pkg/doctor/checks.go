@@ -327,7 +327,7 @@ func checkPodContainersExited(v *view) []Finding {
 			continue
 		}
 		f := Finding{Severity: Warning, Object: podObject(p),
-			Message: fmt.Sprintf("pod is ready but all its %d containers have exited", total),
+			Message: fmt.Sprintf("pod is ready but all its containers (%d) have exited", total),
 			Hint:    command("ps", "-a", "--pod", p.GetMetadata().GetName(), "--namespace", p.GetMetadata().GetNamespace())}
 		podEvidence(&f.Evidence, p, total, run, ex)
 		out = append(out, f)
