@@ -27,7 +27,7 @@ var Checks = []Check{
 	{"container-exited", "a container of a ready pod that exited non-zero and was not restarted", checkExited},
 	{"container-not-started", "a container created and never started", checkNotStarted},
 	{"pod-not-ready", "a pod whose newest sandbox is not ready (stopped)", checkPodNotReady},
-	{"pod-containers-exited", "a ready pod whose containers have all exited", checkPodContainersExited},
+	{"pod-containers-exited", "a ready pod whose containers have all exited, none of them with a failure of its own (kubelet would have stopped the sandbox of a finished pod)", checkPodContainersExited},
 	{"pod-pause-only", "a ready pod with no container besides its sandbox (pause) container", checkPausePods},
 	{"imagefs-unavailable", "the runtime did not answer ImageFsInfo", checkImageFsUnavailable},
 	{"disk-space", "an image or container filesystem fuller than --disk-warn or --disk-crit percent", checkDiskSpace},
@@ -323,7 +323,7 @@ func checkPodContainersExited(v *view) []Finding {
 	var out []Finding
 	for _, p := range v.newestPods {
 		total, run, ex := v.podCounts(p)
-		if !podReady(p) || total == 0 || ex != total {
+		if !podReady(p) || total == 0 || ex != total || v.failedContainer(p) {
 			continue
 		}
 		f := Finding{Severity: Warning, Object: podObject(p),
@@ -333,6 +333,18 @@ func checkPodContainersExited(v *view) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// failedContainer reports whether a container of the pod is a finding of
+// its own (restarted, or exited non-zero): that explains the pod.
+func (v *view) failedContainer(p *runtimeapi.PodSandbox) bool {
+	for _, g := range v.byPod[p.GetId()] {
+		l := g.latest()
+		if l.GetMetadata().GetAttempt() > 0 || v.status(l).GetExitCode() != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func checkPausePods(v *view) []Finding {

@@ -82,6 +82,9 @@ func doctorFaults(t *testing.T, env *harness.Env) {
 	if _, err := env.Runtime.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: stopped.ID}); err != nil {
 		t.Fatal(err)
 	}
+	// A ready pod whose only container finished (exit 0).
+	done := pod("completed-ready")
+	start(done, harness.ContainerSpec{Name: "task", Script: "echo done; exit 0"}, exited)
 	// A pod with only its pause container.
 	pod("pause-only")
 	// Near its memory limit: 61 MB of a 64 MiB limit in the pod's
@@ -155,7 +158,7 @@ func TestDoctor(t *testing.T) {
 			"crictl inspectp stopped-pod --namespace e2e-doctor"},
 		{"pod-pause-only", "pause-only", doctor.Warning, map[string]string{"containers": "0"},
 			"crictl inspectp pause-only --namespace e2e-doctor"},
-		{"pod-containers-exited", "failed-job-x8k2", doctor.Warning, nil, "crictl ps -a --pod failed-job-x8k2 --namespace e2e-doctor"},
+		{"pod-containers-exited", "completed-ready", doctor.Warning, map[string]string{"exited": "1"}, "crictl ps -a --pod completed-ready --namespace e2e-doctor"},
 		{"memory-near-limit", "filler", doctor.Warning, map[string]string{"memoryLimitInBytes": fmt.Sprint(64 << 20)},
 			"crictl inspect filler --namespace e2e-doctor"},
 		{"cpu-high", "burn", doctor.Warning, map[string]string{"limitCores": "0.20", "limitFrom": "CPU quota"},
