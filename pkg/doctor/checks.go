@@ -206,7 +206,7 @@ func checkRestarts(v *view) []Finding {
 				continue
 			}
 			f.Severity = Critical
-			f.Message = fmt.Sprintf("crash loop: attempt %d %s after %d restarts", attempt, exitText(ls), attempt)
+			f.Message = fmt.Sprintf("crash loop: attempt %d %s %s", attempt, exitText(ls), ago(v.s.Now, ls.GetFinishedAt()))
 			v.exitEvidence(&f.Evidence, ls)
 			f.Hint = command(append([]string{"logs"}, v.containerArgs(g)...)...)
 		case prev != nil && exited(prev) && ps != nil && ps.GetExitCode() != 0:
@@ -214,7 +214,7 @@ func checkRestarts(v *view) []Finding {
 			if v.s.Now.Sub(time.Unix(0, ps.GetFinishedAt())) < v.o.RecentRestart || !running(l) {
 				f.Severity = Critical
 			}
-			f.Message = fmt.Sprintf("restarted %d times; attempt %d %s %s", attempt, prev.GetMetadata().GetAttempt(), exitText(ps), ago(v.s.Now, ps.GetFinishedAt()))
+			f.Message = fmt.Sprintf("restarted (attempt %d); attempt %d %s %s", attempt, prev.GetMetadata().GetAttempt(), exitText(ps), ago(v.s.Now, ps.GetFinishedAt()))
 			v.exitEvidence(&f.Evidence, ps)
 			f.Evidence.add("previousID", shortID(prev.GetId()))
 			f.Hint = command(append([]string{"logs", "--previous"}, v.containerArgs(g)...)...)

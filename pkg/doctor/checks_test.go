@@ -64,9 +64,9 @@ func TestRecordedFaults(t *testing.T) {
 		msg, hint   string
 	}{
 		{"container-restarting", "app", Critical, map[string]string{"attempt": "3", "exitCode": "1", "meaning": "general error", "reason": "Error", "state": "exited"},
-			"crash loop: attempt 3 exited with code 1 (general error) after 3 restarts", "crictl logs app --namespace e2e-doctor --pod crashloop-7d9f8"},
+			"crash loop: attempt 3 exited with code 1 (general error)", "crictl logs app --namespace e2e-doctor --pod crashloop-7d9f8"},
 		{"container-restarting", "server", Critical, map[string]string{"attempt": "1", "exitCode": "2", "state": "running"},
-			"restarted 1 times; attempt 0 exited with code 2", "crictl logs --previous server --namespace e2e-doctor"},
+			"restarted (attempt 1); attempt 0 exited with code 2", "crictl logs --previous server --namespace e2e-doctor"},
 		{"container-exited", "hog", Critical, map[string]string{"exitCode": "137", "reason": "OOMKilled", "meaning": "SIGKILL: killed, by the OOM killer or after the stop grace period"},
 			"was killed for memory (OOMKilled, exit code 137)", "crictl logs hog --namespace e2e-doctor"},
 		{"container-exited", "job", Warning, map[string]string{"exitCode": "2", "reason": "Error"},

@@ -75,7 +75,9 @@ func newFakeNode(t *testing.T) *fakeNode {
 		Image:   func() (runtimeapi.ImageServiceClient, error) { return conn.Image(), nil },
 		Now:     func() time.Time { return crifake.FixedTime },
 		Node:    Node{Endpoint: ep},
-		Statfs:  func(string) Capacity { return Capacity{Bytes: 100, BytesUsed: 10, BytesFree: 90, Inodes: 10, InodesFree: 9} },
+		Statfs: func(string) Capacity {
+			return Capacity{Bytes: 100, BytesUsed: 10, BytesFree: 90, Inodes: 10, InodesFree: 9}
+		},
 	}}
 }
 
