@@ -130,7 +130,7 @@ func doctorNode(f *Factory) (doctor.Node, error) {
 		n.ConfigPath, n.ConfigLoaded, n.ConfigWarnings = r.Path, r.FileLoaded, r.Warnings
 	}
 	// The warnings are findings: the factory must not print them again.
-	f.cfg, f.cfgErr = &r.Config, nil
+	f.resolved, f.cfgErr = &r, nil
 	return n, nil
 }
 
@@ -144,7 +144,7 @@ func runDoctor(ctx context.Context, f *Factory, o *doctorOptions) error {
 		return err
 	}
 	node.Endpoint = f.runtimeEP
-	node.EndpointProbed = f.cfg.RuntimeEndpoint == ""
+	node.EndpointProbed = f.resolved.RuntimeEndpoint == ""
 	src := doctor.Sources{Runtime: rs, Image: f.Image, Now: f.Now, Node: node}
 	check := func(ctx context.Context) (*doctor.Report, error) {
 		snap, err := doctor.Gather(ctx, src, o.sel, o.opts)

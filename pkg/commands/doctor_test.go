@@ -47,7 +47,7 @@ func (e *env) doctorNode(t *testing.T) (logDir string) {
 	evil := crifake.KubeletPod("evil", "evil", 0, ago(time.Hour), true)
 	clean := crifake.KubeletPod("ok", "clean", 0, ago(time.Hour), true)
 	for _, p := range []*runtimeapi.PodSandbox{cart, other, stopped, evil, clean} {
-		s.AddPod(p)
+		s.AddPod(p, crifake.WithPodLogDirectory(filepath.Join(dir, p.GetMetadata().GetNamespace()+"_"+p.GetMetadata().GetName())))
 	}
 	img := "docker.io/library/busybox:1.36"
 	s.AddContainer(crifake.KubeletContainer(cart, "app", 0, img, exit, ago(time.Hour)), crifake.WithExitCode(1),

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/logs"
 	"github.com/crictl/crictl/pkg/parallel"
 	"golang.org/x/sys/unix"
@@ -35,7 +36,8 @@ type Sources struct {
 // ListPodSandbox, ListContainers, ImageFsInfo and ListContainerStats once
 // each and concurrently; then, bounded, ContainerStatus of the suspicious
 // containers of the selection only, the verbose Status when a condition is
-// not true, and the log tails of failed attempts (files on this node). An
+// not true, and the log tails of failed attempts (files on this node, under
+// /var/log/pods or the pod's log directory, as `crictl logs` reads). An
 // error means the runtime could not be asked at all (Status or a list
 // failed): doctor could not run.
 func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapshot, error) {
@@ -145,7 +147,12 @@ func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapsh
 			tails[i].Err = oneLine(w.Err)
 			return
 		}
-		lines, err := ReadTail(ctx, w.Path, o.LogLines)
+		path, err := confine(ctx, rs, w)
+		if err != nil {
+			tails[i].Err = oneLine(err)
+			return
+		}
+		lines, err := ReadTail(ctx, path, o.LogLines)
 		tails[i].Lines = lines
 		if err != nil {
 			tails[i].Err = oneLine(err)
@@ -158,6 +165,23 @@ func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapsh
 		s.Logs[w.ID] = tails[i]
 	}
 	return s, ctx.Err()
+}
+
+// confine reads a log only where `crictl logs` would: under
+// /var/log/pods or the pod's own log directory (asked of the runtime only
+// for a log outside the first), so a runtime cannot make doctor print any
+// file of the node.
+func confine(ctx context.Context, rs runtimeapi.RuntimeServiceClient, w LogWant) (string, error) {
+	path, err := logs.Confine(w.Path, logs.PodLogRoot)
+	var outside *logs.OutsideError
+	if !errors.As(err, &outside) || w.PodID == "" {
+		return path, err
+	}
+	st, serr := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: w.PodID, Verbose: true})
+	if serr != nil {
+		return "", fmt.Errorf("%w (the pod's log directory could not be read: %w)", err, serr)
+	}
+	return logs.Confine(w.Path, logs.PodLogRoot, kube.PodLogDirectory(st.GetInfo()))
 }
 
 func oneLine(err error) string {

@@ -51,7 +51,8 @@ func newFakeNode(t *testing.T) *fakeNode {
 		srv.AddContainer(crifake.KubeletContainer(p, "nginx", 0, "nginx:1", run, start))
 	}
 	p := crifake.KubeletPod("api", "prod", 0, start, true)
-	srv.AddPod(p)
+	// The logs are outside /var/log/pods, in the pod's log directory.
+	srv.AddPod(p, crifake.WithPodLogDirectory(filepath.Join(dir, "prod_api")))
 	logDir := filepath.Join(dir, "prod_api", "server")
 	writeLog(t, filepath.Join(logDir, "0.log"), "starting", "panic: nil map")
 	writeLog(t, filepath.Join(logDir, "1.log"), "starting")
@@ -91,9 +92,9 @@ func TestGatherMakesFewCalls(t *testing.T) {
 	slices.Sort(calls)
 	// The six list calls once, the verbose Status for the false
 	// condition, ContainerStatus of the restarted container's two attempts
-	// only: not one call per pod.
+	// only (not one call per pod), and the pod's log directory.
 	want := []string{"ContainerStatus", "ContainerStatus", "ImageFsInfo", "ListContainerStats", "ListContainers",
-		"ListPodSandbox", "Status", "Status", "Version"}
+		"ListPodSandbox", "PodSandboxStatus", "Status", "Status", "Version"}
 	if !slices.Equal(calls, want) {
 		t.Errorf("calls: %v\nwant %v", calls, want)
 	}
@@ -144,6 +145,21 @@ func TestGatherFailures(t *testing.T) {
 	}
 	if f := find(Run(s, Selection{}, DefaultOptions()), "imagefs-unavailable", "ImageFsInfo"); f == nil {
 		t.Error("no imagefs-unavailable finding")
+	}
+
+	// A runtime naming a log outside /var/log/pods and the pod's log
+	// directory: not read.
+	rogue := crifake.KubeletPod("rogue", "prod", 0, crifake.FixedTime.Add(-time.Hour), true)
+	n.srv.AddPod(rogue)
+	n.srv.AddContainer(crifake.KubeletContainer(rogue, "x", 0, "x:1", runtimeapi.ContainerState_CONTAINER_EXITED, crifake.FixedTime.Add(-time.Hour)),
+		crifake.WithExitCode(1), crifake.WithLogPath("/etc/hostname"))
+	s, err = Gather(context.Background(), n.src, Selection{Pod: "rogue"}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := find(Run(s, Selection{Pod: "rogue"}, DefaultOptions()), "container-exited", "x")
+	if f == nil || f.Log != nil || !strings.Contains(f.Evidence.Get("logError"), "is outside /var/log/pods") {
+		t.Errorf("outside log: %+v", f)
 	}
 	// The runtime itself unreachable: doctor cannot run.
 	n.srv.Inject("ListPodSandbox", crifake.Fault{Code: codes.Unavailable})

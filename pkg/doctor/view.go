@@ -250,7 +250,7 @@ func (v *view) memSuspect(c *runtimeapi.Container) bool {
 // LogWant is a log tail Gather reads for a finding: the container the
 // finding is about, the log file and the attempt it belongs to.
 type LogWant struct {
-	ID      string
+	ID, PodID string
 	Path    string
 	Attempt uint32
 	Err     error
@@ -270,14 +270,14 @@ func (v *view) logsWanted() []LogWant {
 		attempt := l.GetMetadata().GetAttempt()
 		switch {
 		case exited(l) && ls.GetExitCode() != 0 && (attempt > 0 || podReady(g.pod)):
-			out = append(out, LogWant{ID: l.GetId(), Path: ls.GetLogPath(), Attempt: attempt})
+			out = append(out, LogWant{ID: l.GetId(), PodID: g.podID, Path: ls.GetLogPath(), Attempt: attempt})
 		case !exited(l) && attempt > 0:
 			p := g.previous()
 			if p == nil || !exited(p) || v.status(p).GetExitCode() == 0 {
 				continue
 			}
 			path, err := logs.PreviousPath(ls.GetLogPath(), attempt)
-			out = append(out, LogWant{ID: l.GetId(), Path: path, Attempt: attempt - 1, Err: err})
+			out = append(out, LogWant{ID: l.GetId(), PodID: g.podID, Path: path, Attempt: attempt - 1, Err: err})
 		}
 	}
 	return out
