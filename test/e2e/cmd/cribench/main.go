@@ -285,6 +285,9 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		fmt.Fprintf(w, "- start-up: `crictl --version` %.2f ms (CPU %.2f ms, RSS %.1f MiB) vs a static Go binary doing nothing %.2f ms (CPU %.2f ms, RSS %.1f MiB): %.2fx\n",
 			start.cliMs, start.cpuMs, start.rssMiB, start.floorMs, start.floorCPU, start.floorRSS, start.ratio)
 	}
+	if line := doctorLine(results); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	if len(unranked) > 0 {
 		fmt.Fprintf(w, "- not ranked: %s\n", strings.Join(unranked, ", "))
 	}
@@ -295,6 +298,24 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		fmt.Fprintf(w, "worst ratio: %.2f (%s)\n", worst, worstLabel)
 	}
 	return pods, nil
+}
+
+// doctorLine compares doctor with `ps -a`: its target is at most 3x.
+func doctorLine(results []*result) string {
+	var doc, ps *result
+	for _, r := range results {
+		switch r.cmd.label {
+		case "doctor":
+			doc = r
+		case "ps -a":
+			ps = r
+		}
+	}
+	if doc == nil || ps == nil || ps.cliMs == 0 {
+		return ""
+	}
+	return fmt.Sprintf("- `doctor` %.2f ms against `ps -a` %.2f ms: %.2fx (target: at most 3x); CPU %.2f ms against %.2f ms",
+		doc.cliMs, ps.cliMs, doc.cliMs/ps.cliMs, doc.cpuMs, ps.cpuMs)
 }
 
 // waitForIdle waits until the CPUs were at least pct% idle over 5 seconds,

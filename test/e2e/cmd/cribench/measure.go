@@ -40,6 +40,9 @@ func commandList(ctr, pod string) []benchCmd {
 		{"pods -o json", []string{"pods", "-o", "json"}, []string{"pods"}},
 		{"images -o json", []string{"images", "-o", "json"}, []string{"images"}},
 		{"ps", []string{"ps"}, []string{"ps-running"}},
+		// the bench node has findings (the exited migrate containers):
+		// --fail-on never keeps the exit code 0
+		{"doctor", []string{"doctor", "--fail-on", "never"}, []string{"doctor"}},
 	}
 }
 
@@ -293,6 +296,8 @@ func floorRPCs(mode string) string {
 		return "ContainerStatus"
 	case "inspectp":
 		return "PodSandboxStatus"
+	case "doctor":
+		return "Status Version ListPodSandbox ListContainers ListContainerStats ImageFsInfo"
 	}
 	return "?"
 }
