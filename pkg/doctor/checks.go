@@ -22,7 +22,7 @@ type Check struct {
 // Checks are every check, in the order findings of one severity are
 // listed.
 var Checks = []Check{
-	{"runtime-condition", "a runtime condition (RuntimeReady, NetworkReady, ...) that is not true, with its reason and message", checkConditions},
+	{"runtime-condition", "RuntimeReady or NetworkReady not true (critical), or another condition of the runtime not true (info: e.g. containerd 2's deprecation warnings), with its reason and message", checkConditions},
 	{"container-restarting", "a container restarted after its previous attempt exited non-zero (or crash-looping: its latest attempt exited non-zero too), with the exit code, its meaning, the reason and the last lines of the failed attempt's log", checkRestarts},
 	{"container-exited", "a container of a ready pod that exited non-zero and was not restarted", checkExited},
 	{"container-not-started", "a container created and never started", checkNotStarted},
@@ -129,7 +129,9 @@ func checkConditions(v *view) []Finding {
 		if c.GetStatus() {
 			continue
 		}
-		sev := Warning
+		// Other conditions are the runtime's own notes (containerd 2's
+		// ContainerdHasNoDeprecationWarnings), not a broken node.
+		sev := Info
 		if c.GetType() == runtimeapi.RuntimeReady || c.GetType() == runtimeapi.NetworkReady {
 			sev = Critical
 		}
@@ -655,10 +657,11 @@ type Report struct {
 func (r *Report) Headline() string {
 	s := r.Summary
 	var b strings.Builder
-	if len(r.Findings) == 0 {
-		b.WriteString("no problems found")
-	} else {
+	{
 		var parts []string
+		if s.Critical+s.Warning == 0 {
+			parts = append(parts, "no problems found")
+		}
 		for _, p := range []struct {
 			n    int
 			name string

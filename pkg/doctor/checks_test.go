@@ -54,6 +54,11 @@ func e2eOptions() Options {
 	return o
 }
 
+// TestRecordedFaults replays the faults of TestDoctor. The CPU burner got
+// only 0.01 cores on the loaded machine that recorded it (containerd also
+// reports usage_nano_cores as 0 for most samples), so cpu-high is tested on
+// hand-made stats (TestStats) and in the e2e test when the machine gives
+// the burner its CPU.
 func TestRecordedFaults(t *testing.T) {
 	s := recorded(t, "containerd-faults.json")
 	fs := Run(s, nsSel(t, "e2e-doctor"), e2eOptions())
@@ -81,8 +86,6 @@ func TestRecordedFaults(t *testing.T) {
 			"only the sandbox (pause) container", "crictl inspectp pause-only --namespace e2e-doctor"},
 		{"memory-near-limit", "filler", Warning, map[string]string{"memoryLimitInBytes": "67108864", "limitFrom": "ContainerStatus resources"},
 			"of its memory limit 64MiB", "crictl inspect filler --namespace e2e-doctor"},
-		{"cpu-high", "burn", Warning, map[string]string{"limitCores": "0.20", "limitFrom": "CPU quota"},
-			"of its limit (CPU quota)", "crictl inspect burn --namespace e2e-doctor"},
 	}
 	for _, w := range want {
 		f := find(fs, w.check, w.name)
@@ -131,8 +134,8 @@ func TestRecordedWholeNodeAndSelection(t *testing.T) {
 	if f := find(all, "container-restarting", "migrate"); f == nil || f.Object.Namespace != "default" || f.Severity != Critical {
 		t.Errorf("sample crash loop: %+v", f)
 	}
-	if f := find(all, "cpu-high", "burn"); f == nil {
-		t.Error("no cpu-high at the default 90% for a container at its quota")
+	if f := find(all, "cpu-high", "burn"); f != nil {
+		t.Errorf("cpu-high for a burner that got 0.01 cores: %+v", f)
 	}
 	if fs := Run(s, nsSel(t, "e2e-doctor-clean"), DefaultOptions()); len(fs) != 0 {
 		t.Errorf("clean namespace: %+v", fs)

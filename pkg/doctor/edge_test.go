@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestConditions(t *testing.T) {
 		Info: map[string]string{"lastCNILoadStatus": "cni config load failed: no network config found in /etc/cni/net.d"},
 	}
 	fs := Run(s, Selection{}, DefaultOptions())
-	if got := strings.Join(checks(fs), "; "); got != "critical runtime-condition NetworkReady; warning runtime-condition DiskPressure" {
+	if got := strings.Join(checks(fs), "; "); got != "critical runtime-condition NetworkReady; info runtime-condition DiskPressure" {
 		t.Fatalf("findings: %s", got)
 	}
 	f := fs[0]
@@ -197,7 +198,7 @@ func TestStats(t *testing.T) {
 	o := DefaultOptions()
 	o.NodeCPUs = 2
 	sus := SuspectsOf(s, Selection{}, o)
-	if got := strings.Join(sus.Containers, ","); got != "a,b" {
+	if got := strings.Join(sus.Containers, ","); got != "b,a,c" {
 		t.Errorf("suspects: %s", got)
 	}
 	// without the statuses: the memory limit from the stats, no CPU
@@ -339,10 +340,31 @@ func TestHeadline(t *testing.T) {
 	if got := r.Headline(); got != "no problems found (containerd 1.6.20 at unix:///x.sock: 3 pods, 4 containers checked)" {
 		t.Errorf("clean: %s", got)
 	}
+	r.Findings = []Finding{{Severity: Info}}
+	r.Summary.Counts = Count(r.Findings)
+	if got := r.Headline(); got != "no problems found, 1 info (containerd 1.6.20 at unix:///x.sock: 3 pods, 4 containers checked)" {
+		t.Errorf("info only: %s", got)
+	}
 	r.Findings = []Finding{{Severity: Critical}, {Severity: Info}}
 	r.Summary.Counts = Count(r.Findings)
 	r.Summary.StatsError = "Unimplemented"
 	if got := r.Headline(); got != "1 critical, 1 info (containerd 1.6.20 at unix:///x.sock: 3 pods, 4 containers checked; no stats, CPU and memory not checked)" {
 		t.Errorf("findings: %s", got)
+	}
+}
+
+func TestCPUSuspectsAreBounded(t *testing.T) {
+	s := snap()
+	s.Pods = []*runtimeapi.PodSandbox{pod("p", "busy", true, time.Hour)}
+	for i := range 30 {
+		id := fmt.Sprintf("c%02d", i)
+		s.Containers = append(s.Containers, ctr(id, "p", id, 0, run, time.Hour))
+		s.ContainerStats = append(s.ContainerStats, &runtimeapi.ContainerStats{Attributes: &runtimeapi.ContainerAttributes{Id: id},
+			Cpu: &runtimeapi.CpuUsage{UsageNanoCores: &runtimeapi.UInt64Value{Value: uint64(i) * 10_000_000}}})
+	}
+	sus := SuspectsOf(s, Selection{}, DefaultOptions())
+	// The 16 busiest of those using at least 0.05 cores, busiest first.
+	if len(sus.Containers) != 16 || sus.Containers[0] != "c29" || sus.Containers[15] != "c14" {
+		t.Errorf("suspects: %v", sus.Containers)
 	}
 }

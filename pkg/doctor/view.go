@@ -223,20 +223,38 @@ func (v *view) suspects() Suspects {
 		case exited(l) && podReady(g.pod):
 			add(l)
 		}
-		if running(l) && (v.cpuSuspect(l) || v.memSuspect(l)) {
+		if running(l) && v.memSuspect(l) {
 			add(l)
 		}
+	}
+	for _, c := range v.cpuSuspects() {
+		add(c)
 	}
 	return sus
 }
 
-// cpuSuspectCores is the least CPU use that makes a container's limit
-// worth a ContainerStatus call.
-const cpuSuspectCores = 0.1
+// A container's CPU limit is only in its ContainerStatus: those of the
+// busiest running containers using at least cpuSuspectCores are asked for,
+// at most cpuSuspectMax of them.
+const (
+	cpuSuspectCores = 0.05
+	cpuSuspectMax   = 16
+)
 
-func (v *view) cpuSuspect(c *runtimeapi.Container) bool {
-	st := v.stats[c.GetId()]
-	return st != nil && float64(st.GetCpu().GetUsageNanoCores().GetValue())/1e9 >= cpuSuspectCores
+func (v *view) cpuSuspects() []*runtimeapi.Container {
+	var out []*runtimeapi.Container
+	for _, g := range v.groups {
+		l := g.latest()
+		if st := v.stats[l.GetId()]; running(l) && st != nil && v.nanoCores(l) >= cpuSuspectCores*1e9 {
+			out = append(out, l)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *runtimeapi.Container) int { return cmp.Compare(v.nanoCores(b), v.nanoCores(a)) })
+	return out[:min(len(out), cpuSuspectMax)]
+}
+
+func (v *view) nanoCores(c *runtimeapi.Container) uint64 {
+	return v.stats[c.GetId()].GetCpu().GetUsageNanoCores().GetValue()
 }
 
 // memSuspect: the stats give the limit as working set + available bytes
