@@ -162,7 +162,10 @@ func floorDoctor(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im run
 		func() error { _, err := rt.Version(ctx, &runtimeapi.VersionRequest{}); return err },
 		func() error { _, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}); return err },
 		func() error { _, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{}); return err },
-		func() error { _, err := rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{}); return err },
+		func() error {
+			_, err := rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{})
+			return err
+		},
 		func() error { _, err := im.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{}); return err },
 	}
 	errs := make(chan error, len(calls))
@@ -247,6 +250,7 @@ func BenchmarkPods(b *testing.B)   { benchCommand(b, floorPods, "pods") }
 func BenchmarkPsAll(b *testing.B)  { benchCommand(b, floorPs, "ps", "-a") }
 func BenchmarkPsJSON(b *testing.B) { benchCommand(b, floorContainers, "ps", "-a", "-o", "json") }
 func BenchmarkImages(b *testing.B) { benchCommand(b, floorImages, "images") }
+
 // BenchmarkDoctor: its floor is the list calls; crictl also asks for the
 // status of the suspicious containers (the exited "migrate" ones) and
 // runs the checks. --fail-on never: the bench node has findings.

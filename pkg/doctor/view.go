@@ -269,9 +269,9 @@ func (v *view) memSuspect(c *runtimeapi.Container) bool {
 // finding is about, the log file and the attempt it belongs to.
 type LogWant struct {
 	ID, PodID string
-	Path    string
-	Attempt uint32
-	Err     error
+	Path      string
+	Attempt   uint32
+	Err       error
 }
 
 // logsWanted lists the logs to read once the statuses are in: for a
