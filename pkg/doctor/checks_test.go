@@ -193,3 +193,26 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Errorf("bad pods: %v", err)
 	}
 }
+
+// TestRecordedNoCNI replays containerd 1.6.20 started without a CNI
+// network config (TestDoctorNoCNI): NetworkReady false comes first, with
+// the verbose info's lastCNILoadStatus, and nothing else is critical.
+func TestRecordedNoCNI(t *testing.T) {
+	s := recorded(t, "containerd-nocni.json")
+	fs := Run(s, Selection{}, DefaultOptions())
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	f := fs[0]
+	if f.Check != "runtime-condition" || f.Object.Name != "NetworkReady" || f.Severity != Critical ||
+		f.Message != "NetworkReady is false: NetworkPluginNotReady" ||
+		f.Evidence.Get("message") != "Network plugin returns error: cni plugin not initialized" ||
+		!strings.Contains(f.Evidence.Get("lastCNILoadStatus"), "no network config found") {
+		t.Errorf("first finding: %+v", f)
+	}
+	for _, g := range fs[1:] {
+		if g.Severity == Critical {
+			t.Errorf("another critical finding: %+v", g)
+		}
+	}
+}
