@@ -162,10 +162,6 @@ func floorDoctor(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im run
 		func() error { _, err := rt.Version(ctx, &runtimeapi.VersionRequest{}); return err },
 		func() error { _, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}); return err },
 		func() error { _, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{}); return err },
-		func() error {
-			_, err := rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{})
-			return err
-		},
 		func() error { _, err := im.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{}); return err },
 	}
 	errs := make(chan error, len(calls))

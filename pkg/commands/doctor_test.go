@@ -108,9 +108,17 @@ func TestDoctorClean(t *testing.T) {
 	if r.code != 0 || r.stdout != "no problems found (fakeruntime 0.1.0 at "+e.endpoint+": 1 pods, 1 containers checked)\n" || r.stderr != "" {
 		t.Errorf("clean: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	want := []string{"ImageFsInfo", "ListContainerStats", "ListContainers", "ListPodSandbox", "Status", "Version"}
+	want := []string{"ImageFsInfo", "ListContainers", "ListPodSandbox", "Status", "Version"}
 	if got := sortedCalls(e.srv.Calls()); !slices.Equal(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
+	}
+	e.srv.ResetCalls()
+	r = e.run("doctor --namespace clean --stats")
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "1 containers checked; CPU and memory checked)\n") {
+		t.Errorf("--stats: exit %d %q", r.code, r.stdout)
+	}
+	if got := sortedCalls(e.srv.Calls()); !slices.Equal(got, slices.Insert(want, 1, "ListContainerStats")) {
+		t.Errorf("--stats calls %v", got)
 	}
 }
 

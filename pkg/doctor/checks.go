@@ -42,7 +42,17 @@ var Checks = []Check{
 
 // Run runs every check on the snapshot and returns the findings, sorted.
 func Run(s *Snapshot, sel Selection, o Options) []Finding {
+	return newView(s, sel, o).run()
+}
+
+// Diagnose runs every check and summarizes: the report of the snapshot.
+func Diagnose(s *Snapshot, sel Selection, o Options) *Report {
 	v := newView(s, sel, o)
+	fs := v.run()
+	return &Report{Summary: v.summarize(fs), Findings: fs}
+}
+
+func (v *view) run() []Finding {
 	out := []Finding{}
 	for _, c := range Checks {
 		for _, f := range c.run(v) {
@@ -628,16 +638,28 @@ type Summary struct {
 	Endpoint       string `json:"endpoint"`
 	Pods           int    `json:"pods"`
 	Containers     int    `json:"containers"`
-	// StatsError is why CPU and memory were not checked, if they were not.
+	// Stats says whether CPU and memory were checked: "checked", "off"
+	// (not asked for: --stats) or "unavailable" (StatsError says why).
+	Stats      string `json:"stats"`
 	StatsError string `json:"statsError,omitempty"`
 	CheckedAt  string `json:"checkedAt"`
 }
 
 // Summarize counts what was checked (after the selection) and found.
 func Summarize(s *Snapshot, sel Selection, fs []Finding) Summary {
-	v := newView(s, sel, Options{})
+	return newView(s, sel, Options{}).summarize(fs)
+}
+
+func (v *view) summarize(fs []Finding) Summary {
+	s := v.s
 	sum := Summary{Counts: Count(fs), Endpoint: s.Node.Endpoint, Pods: len(v.newestPods),
-		StatsError: s.StatsErr, CheckedAt: s.Now.UTC().Format(time.RFC3339)}
+		StatsError: s.StatsErr, CheckedAt: s.Now.UTC().Format(time.RFC3339), Stats: "checked"}
+	switch {
+	case s.StatsErr != "":
+		sum.Stats = "unavailable"
+	case s.ContainerStats == nil:
+		sum.Stats = "off"
+	}
 	for _, g := range v.groups {
 		sum.Containers += len(g.attempts)
 	}
@@ -680,8 +702,11 @@ func (r *Report) Headline() string {
 		rt += " " + s.RuntimeVersion
 	}
 	fmt.Fprintf(&b, " (%s at %s: %d pods, %d containers checked", rt, s.Endpoint, s.Pods, s.Containers)
-	if s.StatsError != "" {
+	switch s.Stats {
+	case "unavailable":
 		b.WriteString("; no stats, CPU and memory not checked")
+	case "checked":
+		b.WriteString("; CPU and memory checked")
 	}
 	b.WriteString(")")
 	return b.String()

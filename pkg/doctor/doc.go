@@ -4,8 +4,8 @@
 // It works in two steps that are tested apart:
 //
 //   - Gather asks the runtime with the fewest calls: Status, Version,
-//     ListPodSandbox, ListContainers, ImageFsInfo and ListContainerStats once
-//     each, concurrently; then, bounded by parallel.ForEach, ContainerStatus
+//     ListPodSandbox, ListContainers and ImageFsInfo (and, asked for,
+//     ListContainerStats) once each, concurrently; then, bounded by parallel.ForEach, ContainerStatus
 //     of only the suspicious containers of the selection (restarted,
 //     exited, near a limit), the verbose Status when a condition is not
 //     true, statfs of the runtime's filesystems, and the last lines of the

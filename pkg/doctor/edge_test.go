@@ -336,7 +336,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestHeadline(t *testing.T) {
-	r := Report{Summary: Summary{Endpoint: "unix:///x.sock", Runtime: "containerd", RuntimeVersion: "1.6.20", Pods: 3, Containers: 4}}
+	r := Report{Summary: Summary{Endpoint: "unix:///x.sock", Runtime: "containerd", RuntimeVersion: "1.6.20", Pods: 3, Containers: 4, Stats: "off"}}
 	if got := r.Headline(); got != "no problems found (containerd 1.6.20 at unix:///x.sock: 3 pods, 4 containers checked)" {
 		t.Errorf("clean: %s", got)
 	}
@@ -347,9 +347,13 @@ func TestHeadline(t *testing.T) {
 	}
 	r.Findings = []Finding{{Severity: Critical}, {Severity: Info}}
 	r.Summary.Counts = Count(r.Findings)
-	r.Summary.StatsError = "Unimplemented"
+	r.Summary.StatsError, r.Summary.Stats = "Unimplemented", "unavailable"
 	if got := r.Headline(); got != "1 critical, 1 info (containerd 1.6.20 at unix:///x.sock: 3 pods, 4 containers checked; no stats, CPU and memory not checked)" {
 		t.Errorf("findings: %s", got)
+	}
+	r.Summary.StatsError, r.Summary.Stats = "", "checked"
+	if got := r.Headline(); !strings.HasSuffix(got, "4 containers checked; CPU and memory checked)") {
+		t.Errorf("with stats: %s", got)
 	}
 }
 

@@ -33,8 +33,8 @@ type Sources struct {
 }
 
 // Gather collects a snapshot with the fewest calls: Status, Version,
-// ListPodSandbox, ListContainers, ImageFsInfo and ListContainerStats once
-// each and concurrently; then, bounded, ContainerStatus of the suspicious
+// ListPodSandbox, ListContainers, ImageFsInfo (and, with Options.Stats,
+// ListContainerStats) once each and concurrently; then, bounded, ContainerStatus of the suspicious
 // containers of the selection only, the verbose Status when a condition is
 // not true, and the log tails of failed attempts (files on this node, under
 // /var/log/pods or the pod's log directory, as `crictl logs` reads). An
@@ -58,7 +58,9 @@ func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapsh
 	wg.Go(func() { status, statusErr = rs.Status(ctx, &runtimeapi.StatusRequest{}) })
 	wg.Go(func() { version, _ = rs.Version(ctx, &runtimeapi.VersionRequest{}) })
 	wg.Go(func() { pods, podsErr = rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}) })
-	wg.Go(func() { stats, statsErr = rs.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{}) })
+	if o.Stats {
+		wg.Go(func() { stats, statsErr = rs.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{}) })
+	}
 	wg.Go(func() {
 		is, err := src.Image()
 		if err == nil {
@@ -81,9 +83,11 @@ func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapsh
 	} else {
 		s.ImageFs = imageFs
 	}
-	if statsErr != nil {
+	switch {
+	case !o.Stats:
+	case statsErr != nil:
 		s.StatsErr = oneLine(statsErr)
-	} else {
+	default:
 		s.ContainerStats = stats.GetStats()
 		if s.ContainerStats == nil {
 			s.ContainerStats = []*runtimeapi.ContainerStats{}
@@ -93,11 +97,13 @@ func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapsh
 	if statfs == nil {
 		statfs = Statfs
 	}
-	for _, fs := range newView(s, sel, o).filesystems() {
+	// One view serves the rest: it reads the statuses as they come in.
+	v := newView(s, sel, o)
+	for _, fs := range v.filesystems() {
 		s.Capacity[fs.mountpoint] = statfs(fs.mountpoint)
 	}
 
-	sus := SuspectsOf(s, sel, o)
+	sus := v.suspects()
 	limit := src.Limit
 	if limit < 1 {
 		limit = parallel.DefaultLimit
@@ -138,7 +144,7 @@ func Gather(ctx context.Context, src Sources, sel Selection, o Options) (*Snapsh
 		}
 	}
 
-	wants := LogsWanted(s, sel, o)
+	wants := v.logsWanted()
 	tails := make([]LogTail, len(wants))
 	parallel.ForEach(ctx, len(wants), limit, func(i int) {
 		w := wants[i]

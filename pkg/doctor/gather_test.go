@@ -82,9 +82,15 @@ func newFakeNode(t *testing.T) *fakeNode {
 	}}
 }
 
+func statsOptions() Options {
+	o := DefaultOptions()
+	o.Stats = true
+	return o
+}
+
 func TestGatherMakesFewCalls(t *testing.T) {
 	n := newFakeNode(t)
-	s, err := Gather(context.Background(), n.src, Selection{}, DefaultOptions())
+	s, err := Gather(context.Background(), n.src, Selection{}, statsOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +119,15 @@ func TestGatherMakesFewCalls(t *testing.T) {
 	if len(s.Capacity) != 1 || s.Version.GetRuntimeName() != "fakeruntime" || len(s.ContainerStats) != 42 {
 		t.Errorf("snapshot: capacity %v version %v stats %d", s.Capacity, s.Version, len(s.ContainerStats))
 	}
+	// Without --stats: no ListContainerStats, and the summary says so.
+	n.srv.ResetCalls()
+	s, err = Gather(context.Background(), n.src, Selection{}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(n.srv.Calls(), "ListContainerStats") || s.ContainerStats != nil || Summarize(s, Selection{}, nil).Stats != "off" {
+		t.Errorf("stats asked for without Options.Stats: %v", n.srv.Calls())
+	}
 }
 
 func TestGatherSelectionNarrowsCalls(t *testing.T) {
@@ -136,7 +151,7 @@ func TestGatherFailures(t *testing.T) {
 	n.srv.Inject("ListContainerStats", crifake.Fault{Code: codes.Unimplemented, Times: 1})
 	n.srv.Inject("ImageFsInfo", crifake.Fault{Code: codes.Internal, Times: 1})
 	n.srv.Inject("Version", crifake.Fault{Code: codes.Internal, Times: 1})
-	s, err := Gather(context.Background(), n.src, Selection{}, DefaultOptions())
+	s, err := Gather(context.Background(), n.src, Selection{}, statsOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,8 @@ type Snapshot struct {
 	// reports what the runtime uses, not how big the filesystem is.
 	Capacity map[string]Capacity
 
-	// ContainerStats is nil when ListContainerStats failed with StatsErr.
+	// ContainerStats is nil when stats were not asked for, or when
+	// ListContainerStats failed with StatsErr.
 	ContainerStats []*runtimeapi.ContainerStats
 	StatsErr       string
 

@@ -149,7 +149,7 @@ func TestDoctor(t *testing.T) {
 			}
 		}
 	}
-	args := []string{"doctor", "--namespace", doctorNS, "--start-timeout", "1s", "--cpu-warn", "20"}
+	args := []string{"doctor", "--namespace", doctorNS, "--start-timeout", "1s", "--stats", "--cpu-warn", "20"}
 	out, errOut, code = crictl(t, env, append(args, "-o", "json")...)
 	if code != 3 || errOut != "" {
 		t.Fatalf("doctor -o json: exit %d, want 3\nstderr: %s", code, errOut)
@@ -241,12 +241,17 @@ func TestDoctor(t *testing.T) {
 			Image:   func() (runtimeapi.ImageServiceClient, error) { return env.Images, nil },
 			Now:     time.Now,
 			Node:    doctor.Node{Endpoint: env.Endpoint, ConfigPath: "/dev/null", ConfigLoaded: true},
-		}, doctor.Selection{}, doctor.DefaultOptions())
+		}, doctor.Selection{}, withStats(doctor.DefaultOptions()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		writeSnapshot(t, *recordDoctor, snap)
 	}
+}
+
+func withStats(o doctor.Options) doctor.Options {
+	o.Stats = true
+	return o
 }
 
 func writeSnapshot(t *testing.T, path string, snap *doctor.Snapshot) {

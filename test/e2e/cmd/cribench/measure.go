@@ -43,6 +43,7 @@ func commandList(ctr, pod string) []benchCmd {
 		// the bench node has findings (the exited migrate containers):
 		// --fail-on never keeps the exit code 0
 		{"doctor", []string{"doctor", "--fail-on", "never"}, []string{"doctor"}},
+		{"doctor --stats", []string{"doctor", "--stats", "--fail-on", "never"}, []string{"doctor-stats"}},
 	}
 }
 
@@ -297,7 +298,9 @@ func floorRPCs(mode string) string {
 	case "inspectp":
 		return "PodSandboxStatus"
 	case "doctor":
-		return "Status Version ListPodSandbox ListContainers ListContainerStats ImageFsInfo"
+		return "Status Version ListPodSandbox ListContainers ImageFsInfo"
+	case "doctor-stats":
+		return "Status Version ListPodSandbox ListContainers ImageFsInfo ListContainerStats"
 	}
 	return "?"
 }
