@@ -73,15 +73,23 @@ func (e *env) stable(out, logDir string) string {
 	return strings.NewReplacer(e.endpoint, "ENDPOINT", logDir, "LOGDIR").Replace(out)
 }
 
-func TestDoctorText(t *testing.T) {
-	t.Parallel()
+// doctorGolden runs cmdline on a fresh doctor node, expects exit 3, and
+// compares its output with testdata/doctor/NAME.golden.
+func doctorGolden(t *testing.T, cmdline, name string) (*env, result) {
+	t.Helper()
 	e := newEnv(t)
 	logDir := e.doctorNode(t)
-	r := e.run("doctor --namespace shop")
+	r := e.run(cmdline)
 	if r.code != 3 || r.stderr != "" {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		t.Fatalf("%s: exit %d, stderr %q", cmdline, r.code, r.stderr)
 	}
-	golden(t, "doctor/shop", e.stable(r.stdout, logDir))
+	golden(t, "doctor/"+name, e.stable(r.stdout, logDir))
+	return e, r
+}
+
+func TestDoctorText(t *testing.T) {
+	t.Parallel()
+	e, r := doctorGolden(t, "doctor --namespace shop", "shop")
 	if strings.Contains(r.stdout, "\x1b") {
 		t.Error("escape codes into a pipe")
 	}
@@ -135,13 +143,7 @@ func doctorReport(t *testing.T, out string) doctor.Report {
 
 func TestDoctorJSONAndHints(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	logDir := e.doctorNode(t)
-	r := e.run("doctor -o json")
-	if r.code != 3 || r.stderr != "" {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
-	}
-	golden(t, "doctor/json", e.stable(r.stdout, logDir))
+	e, r := doctorGolden(t, "doctor -o json", "json")
 	rep := doctorReport(t, r.stdout)
 	if rep.Summary.Critical != 2 || len(rep.Findings) == 0 {
 		t.Errorf("summary %+v", rep.Summary)

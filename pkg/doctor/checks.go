@@ -418,58 +418,59 @@ func (v *view) diskSeverity(pct float64) (Severity, bool) {
 	return Info, false
 }
 
-func checkDiskSpace(v *view) []Finding {
+// diskFindings are disk-space's and disk-inodes': pct measures a
+// measured filesystem (false: it cannot say), describe writes the message
+// and evidence of one over a threshold.
+func (v *view) diskFindings(pct func(Capacity) (float64, bool), describe func(f *Finding, fs filesystem, c Capacity, pct float64)) []Finding {
 	var out []Finding
 	for _, fs := range v.filesystems() {
 		c, ok := v.s.Capacity[fs.mountpoint]
-		if !ok || c.Err != "" || c.BytesUsed+c.BytesFree == 0 {
+		if !ok || c.Err != "" {
 			continue
 		}
-		pct := 100 * float64(c.BytesUsed) / float64(c.BytesUsed+c.BytesFree)
-		sev, bad := v.diskSeverity(pct)
+		p, ok := pct(c)
+		if !ok {
+			continue
+		}
+		sev, bad := v.diskSeverity(p)
 		if !bad {
 			continue
 		}
-		f := Finding{Severity: sev, Object: Object{Kind: KindFilesystem, Name: fs.mountpoint},
-			Message: fmt.Sprintf("%s filesystem %s full", fs.role, percent(pct)),
-			Hint:    command("rmi", "--prune")}
-		f.Evidence.add("used", percent(pct))
-		f.Evidence.add("size", units.HumanSizeWithPrecision(float64(c.Bytes), 3))
-		f.Evidence.add("available", units.HumanSizeWithPrecision(float64(c.BytesFree), 3))
-		if fs.usage.GetUsedBytes() != nil {
-			f.Evidence.add("runtimeUsedBytes", units.HumanSizeWithPrecision(float64(fs.usage.GetUsedBytes().GetValue()), 3))
-		}
+		f := Finding{Severity: sev, Object: Object{Kind: KindFilesystem, Name: fs.mountpoint}, Hint: command("rmi", "--prune")}
+		describe(&f, fs, c, p)
 		f.Evidence.add("threshold", percent(map[Severity]float64{Warning: v.o.DiskWarn, Critical: v.o.DiskCrit}[sev]))
 		out = append(out, f)
 	}
 	return out
 }
 
+func checkDiskSpace(v *view) []Finding {
+	return v.diskFindings(func(c Capacity) (float64, bool) {
+		return 100 * float64(c.BytesUsed) / float64(c.BytesUsed+c.BytesFree), c.BytesUsed+c.BytesFree > 0
+	}, func(f *Finding, fs filesystem, c Capacity, pct float64) {
+		f.Message = fmt.Sprintf("%s filesystem %s full", fs.role, percent(pct))
+		f.Evidence.add("used", percent(pct))
+		f.Evidence.add("size", units.HumanSizeWithPrecision(float64(c.Bytes), 3))
+		f.Evidence.add("available", units.HumanSizeWithPrecision(float64(c.BytesFree), 3))
+		if fs.usage.GetUsedBytes() != nil {
+			f.Evidence.add("runtimeUsedBytes", units.HumanSizeWithPrecision(float64(fs.usage.GetUsedBytes().GetValue()), 3))
+		}
+	})
+}
+
 func checkDiskInodes(v *view) []Finding {
-	var out []Finding
-	for _, fs := range v.filesystems() {
-		c, ok := v.s.Capacity[fs.mountpoint]
-		if !ok || c.Err != "" || c.Inodes == 0 {
-			continue
-		}
-		pct := 100 * float64(c.Inodes-min(c.InodesFree, c.Inodes)) / float64(c.Inodes)
-		sev, bad := v.diskSeverity(pct)
-		if !bad {
-			continue
-		}
-		f := Finding{Severity: sev, Object: Object{Kind: KindFilesystem, Name: fs.mountpoint},
-			Message: fmt.Sprintf("%s filesystem has %s of its inodes in use", fs.role, percent(pct)),
-			Hint:    command("rmi", "--prune")}
+	return v.diskFindings(func(c Capacity) (float64, bool) {
+		// btrfs and others report no inode limit
+		return 100 * float64(c.Inodes-min(c.InodesFree, c.Inodes)) / float64(c.Inodes), c.Inodes > 0
+	}, func(f *Finding, fs filesystem, c Capacity, pct float64) {
+		f.Message = fmt.Sprintf("%s filesystem has %s of its inodes in use", fs.role, percent(pct))
 		f.Evidence.add("inodesUsed", percent(pct))
 		f.Evidence.add("inodes", strconv.FormatUint(c.Inodes, 10))
 		f.Evidence.add("inodesFree", strconv.FormatUint(c.InodesFree, 10))
 		if fs.usage.GetInodesUsed() != nil {
 			f.Evidence.add("runtimeInodesUsed", strconv.FormatUint(fs.usage.GetInodesUsed().GetValue(), 10))
 		}
-		f.Evidence.add("threshold", percent(map[Severity]float64{Warning: v.o.DiskWarn, Critical: v.o.DiskCrit}[sev]))
-		out = append(out, f)
-	}
-	return out
+	})
 }
 
 func checkDiskUnmeasured(v *view) []Finding {
@@ -490,13 +491,30 @@ func checkDiskUnmeasured(v *view) []Finding {
 	return out
 }
 
-func checkCPU(v *view) []Finding {
+// statsFindings measures the stats of each running container (its
+// latest attempt); a finding it returns gets the container and the hint.
+func (v *view) statsFindings(measure func(l *runtimeapi.Container, st *runtimeapi.ContainerStats) (Finding, bool)) []Finding {
 	var out []Finding
 	for _, g := range v.groups {
 		l := g.latest()
 		st := v.stats[l.GetId()]
-		if !running(l) || st == nil || st.GetCpu().GetUsageNanoCores() == nil {
+		if !running(l) || st == nil {
 			continue
+		}
+		if f, ok := measure(l, st); ok {
+			f.Severity, f.Object = Warning, containerObject(g, l)
+			f.Hint = command(append([]string{"inspect"}, v.containerArgs(g)...)...)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func checkCPU(v *view) []Finding {
+	return v.statsFindings(func(l *runtimeapi.Container, st *runtimeapi.ContainerStats) (Finding, bool) {
+		var f Finding
+		if st.GetCpu().GetUsageNanoCores() == nil {
+			return f, false
 		}
 		used := float64(st.GetCpu().GetUsageNanoCores().GetValue())
 		var limit float64
@@ -508,31 +526,23 @@ func checkCPU(v *view) []Finding {
 		case v.status(l) != nil && v.o.NodeCPUs > 0:
 			limit, from = 1e9*float64(v.o.NodeCPUs), "node CPUs"
 		default:
-			continue
+			return f, false
 		}
 		pct := 100 * used / limit
-		if pct < v.o.CPUWarn {
-			continue
-		}
-		f := Finding{Severity: Warning, Object: containerObject(g, l),
-			Message: fmt.Sprintf("uses %s cores, %s of its limit (%s)", cores(used), percent(pct), from),
-			Hint:    command(append([]string{"inspect"}, v.containerArgs(g)...)...)}
+		f.Message = fmt.Sprintf("uses %s cores, %s of its limit (%s)", cores(used), percent(pct), from)
 		f.Evidence.add("usageCores", cores(used))
 		f.Evidence.add("limitCores", cores(limit))
 		f.Evidence.add("limitFrom", from)
 		f.Evidence.add("used", percent(pct))
-		out = append(out, f)
-	}
-	return out
+		return f, pct >= v.o.CPUWarn
+	})
 }
 
 func checkMemory(v *view) []Finding {
-	var out []Finding
-	for _, g := range v.groups {
-		l := g.latest()
-		st := v.stats[l.GetId()]
-		if !running(l) || st == nil || st.GetMemory().GetWorkingSetBytes() == nil {
-			continue
+	return v.statsFindings(func(l *runtimeapi.Container, st *runtimeapi.ContainerStats) (Finding, bool) {
+		var f Finding
+		if st.GetMemory().GetWorkingSetBytes() == nil {
+			return f, false
 		}
 		ws := st.GetMemory().GetWorkingSetBytes().GetValue()
 		limit := uint64(v.status(l).GetResources().GetLinux().GetMemoryLimitInBytes())
@@ -543,22 +553,16 @@ func checkMemory(v *view) []Finding {
 			}
 		}
 		if limit == 0 {
-			continue
+			return f, false
 		}
 		pct := 100 * float64(ws) / float64(limit)
-		if pct < v.o.MemWarn {
-			continue
-		}
-		f := Finding{Severity: Warning, Object: containerObject(g, l),
-			Message: fmt.Sprintf("working set %s is %s of its memory limit %s", units.BytesSize(float64(ws)), percent(pct), units.BytesSize(float64(limit))),
-			Hint:    command(append([]string{"inspect"}, v.containerArgs(g)...)...)}
+		f.Message = fmt.Sprintf("working set %s is %s of its memory limit %s", units.BytesSize(float64(ws)), percent(pct), units.BytesSize(float64(limit)))
 		f.Evidence.add("workingSetBytes", strconv.FormatUint(ws, 10))
 		f.Evidence.add("memoryLimitInBytes", strconv.FormatUint(limit, 10))
 		f.Evidence.add("limitFrom", from)
 		f.Evidence.add("used", percent(pct))
-		out = append(out, f)
-	}
-	return out
+		return f, pct >= v.o.MemWarn
+	})
 }
 
 func checkConfig(v *view) []Finding {
