@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/doctor"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
@@ -117,22 +116,16 @@ func (o *doctorOptions) validate(cmd string) error {
 // config file that cannot be used instead of failing on it: it then goes
 // on with the flags and the environment alone, as with --config /dev/null.
 func doctorNode(f *Factory) (doctor.Node, error) {
-	n := doctor.Node{}
-	n.ConfigPath, _, _ = config.ConfigPath(f.flags, f.Getenv)
-	r, err := config.Resolve(f.flags, f.Getenv)
+	r, path, fileErr, err := f.configForReport()
+	n := doctor.Node{ConfigPath: path}
 	if err != nil {
-		n.ConfigError = err.Error()
-		fl := f.flags
-		none := "/dev/null"
-		fl.ConfigPath = &none
-		if r, err = config.Resolve(fl, f.Getenv); err != nil {
-			return n, err
-		}
+		return n, err
+	}
+	if fileErr != nil {
+		n.ConfigError = fileErr.Error()
 	} else {
 		n.ConfigPath, n.ConfigLoaded, n.ConfigWarnings = r.Path, r.FileLoaded, r.Warnings
 	}
-	// The warnings are findings: the factory must not print them again.
-	f.resolved, f.cfgErr = &r, nil
 	return n, nil
 }
 
@@ -145,8 +138,7 @@ func runDoctor(ctx context.Context, f *Factory, o *doctorOptions) error {
 	if err != nil {
 		return err
 	}
-	node.Endpoint = f.runtimeEP
-	node.EndpointProbed = f.resolved.RuntimeEndpoint == ""
+	node.Endpoint, node.EndpointProbed = f.endpointProbed()
 	src := doctor.Sources{Runtime: rs, Image: f.Image, Now: f.Now, Node: node}
 	check := func(ctx context.Context) (*doctor.Report, error) {
 		snap, err := doctor.Gather(ctx, src, o.sel, o.opts)

@@ -79,6 +79,32 @@ func (f *Factory) Config() (*config.Config, error) {
 	return &f.resolved.Config, nil
 }
 
+// configForReport resolves the configuration for a command that reports
+// on it (doctor) instead of failing on it: a config file that cannot be
+// used is returned as fileErr and the flags and environment alone are
+// used, as with --config /dev/null. The file's warnings are returned, not
+// printed. path is the config file that was looked for.
+func (f *Factory) configForReport() (r config.Resolved, path string, fileErr, err error) {
+	path, _, _ = config.ConfigPath(f.flags, f.Getenv)
+	r, fileErr = config.Resolve(f.flags, f.Getenv)
+	if fileErr != nil {
+		fl := f.flags
+		none := os.DevNull
+		fl.ConfigPath = &none
+		if r, err = config.Resolve(fl, f.Getenv); err != nil {
+			return r, path, fileErr, err
+		}
+	}
+	f.resolved, f.cfgErr = &r, nil
+	return r, path, fileErr, nil
+}
+
+// endpointProbed tells whether the runtime endpoint in use was found by
+// probing the defaults rather than configured; call it after Runtime.
+func (f *Factory) endpointProbed() (endpoint string, probed bool) {
+	return f.runtimeEP, f.resolved != nil && f.resolved.RuntimeEndpoint == ""
+}
+
 // refuseIfReadOnly fails a command that can change the node when read-only
 // mode is on, before any RPC, naming the setting that turned it on.
 func (f *Factory) refuseIfReadOnly(cmd string) error {
