@@ -71,6 +71,12 @@ func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 	case o.tail < -1:
 		return usagef(cmd, "--tail %d: use a number of lines, or -1 for all", o.tail)
 	}
+	if o.reopen {
+		// ReopenContainerLog makes the runtime close and create log files.
+		if err := f.refuseIfReadOnly("logs --reopen"); err != nil {
+			return err
+		}
+	}
 	o.opts = logs.Options{Tail: o.tail, LimitBytes: o.limitBytes, Timestamps: o.timestamps, Follow: o.follow}
 	switch o.stream {
 	case "":
