@@ -65,8 +65,17 @@ func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 		return usagef(cmd, "logs takes one container; got %d arguments", c.NArg())
 	case c.NArg() == 0 && o.filter.pod == "":
 		return usagef(cmd, "give a container (ID, ID prefix or name), or --pod POD for all its containers")
+	case c.NArg() == 1 && c.Args().First() == "":
+		// Given but empty: a container argument, not the --pod form.
+		return errors.New("empty container ID or name")
 	case o.tail < -1:
 		return usagef(cmd, "--tail %d: use a number of lines, or -1 for all", o.tail)
+	}
+	if o.reopen {
+		// ReopenContainerLog makes the runtime close and create log files.
+		if err := f.refuseIfReadOnly("logs --reopen"); err != nil {
+			return err
+		}
 	}
 	o.opts = logs.Options{Tail: o.tail, LimitBytes: o.limitBytes, Timestamps: o.timestamps, Follow: o.follow}
 	switch o.stream {

@@ -112,6 +112,10 @@ func (o *pullFlags) validate(c *cli.Context, f *Factory) error {
 		}
 		o.explicit = &runtimeapi.AuthConfig{Auth: auth}
 		o.source = authFrom
+		if authSet {
+			// base64 of user:password: as readable as --creds.
+			f.warnf("--auth puts the credentials on the command line, where other users can read it (ps, /proc); use --username with --password-stdin, $%s or a docker config.json", envAuth)
+		}
 	}
 	return nil
 }

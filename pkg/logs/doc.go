@@ -51,7 +51,9 @@
 // 0.log.<YYYYMMDD-HHMMSS> and 0.log.<YYYYMMDD-HHMMSS>.gz (ordered by the
 // timestamp) and logrotate's 0.log.<N> and 0.log.<N>.gz (highest N first,
 // before the timestamped ones). .tmp files are ignored, and so is X.gz while
-// kubelet is still compressing X. Reading everything (Tail < 0) therefore
+// kubelet is still compressing X. A rotated file that is a symbolic link is
+// skipped with a warning (neither kubelet nor logrotate makes one, and only
+// the live path is checked by Confine). Reading everything (Tail < 0) therefore
 // prints the rotated files too. Without Follow, a read covers the files as
 // they were when it started (a line being written then is read to its end).
 //

@@ -31,13 +31,20 @@ type logFile struct {
 
 // openRegular opens path for reading and fails unless it is a regular file.
 // O_NONBLOCK keeps a FIFO from blocking the open; it has no effect on the
-// reads of a regular file.
-func openRegular(path string) (*os.File, os.FileInfo, error) {
+// reads of a regular file. With noFollow a symbolic link is refused too.
+func openRegular(path string, noFollow bool) (*os.File, os.FileInfo, error) {
 	if !filepath.IsAbs(path) {
 		return nil, nil, fmt.Errorf("log path %q is not absolute", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	flags := os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
+	if noFollow {
+		flags |= syscall.O_NOFOLLOW
+	}
+	f, err := os.OpenFile(path, flags, 0)
 	if err != nil {
+		if noFollow && errors.Is(err, syscall.ELOOP) {
+			return nil, nil, fmt.Errorf("log file %q is a symbolic link; rotated logs never are, so it is not read", path)
+		}
 		if errors.Is(err, syscall.ENXIO) {
 			if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
 				return nil, nil, notRegular(path, fi.Mode())
@@ -98,8 +105,11 @@ func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-func newLogFile(ctx context.Context, path string, gz bool) (*logFile, error) {
-	f, fi, err := openRegular(path)
+// newLogFile opens a log file; a rotated one (noFollow) must not be a
+// symbolic link: only the live path is checked against the allowed
+// directories (Confine), and its siblings share its resolved directory.
+func newLogFile(ctx context.Context, path string, gz, noFollow bool) (*logFile, error) {
+	f, fi, err := openRegular(path, noFollow)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +250,7 @@ func (c *chain) live() *logFile { return c.files[len(c.files)-1] }
 func (c *chain) last() int { return len(c.files) - 1 }
 
 func openChain(ctx context.Context, path string, warn func(string, ...any)) (*chain, error) {
-	live, err := newLogFile(ctx, path, false)
+	live, err := newLogFile(ctx, path, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +276,7 @@ func openChain(ctx context.Context, path string, warn func(string, ...any)) (*ch
 
 func (c *chain) openSibling(r rotated) (*logFile, error) {
 	p := filepath.Join(c.dir, r.name)
-	lf, err := newLogFile(c.ctx, p, r.gz)
+	lf, err := newLogFile(c.ctx, p, r.gz, true)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.warn("skipping rotated log: %v", err)
@@ -297,7 +307,7 @@ func (c *chain) rotate(force bool) bool {
 	if fi.Size() == 0 && !force {
 		return false
 	}
-	nf, err := newLogFile(c.ctx, c.path, false)
+	nf, err := newLogFile(c.ctx, c.path, false, false)
 	if err != nil {
 		c.warn("not following the new log file: %v", err)
 		return false
