@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -37,11 +38,15 @@ func pidsNaming(needle string, also ...int) []int {
 // teardown stops everything of the environment described by st, in the order
 // that leaves the least behind: pods through the CRI (containerd then
 // removes their containers, network namespaces and CNI setup itself), then
-// containerd, then whatever outlived it.
+// containerd, then whatever outlived it. A containerd frozen by
+// FreezeRuntime is continued first.
 func teardown(st *state, logf func(string, ...any)) error {
 	var errs []error
 	if st.Config != "" {
 		ctd := pidsNaming(st.Config, st.ContainerdPID)
+		for _, pid := range ctd {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
 		if len(ctd) > 0 {
 			if err := removeAllPodsAt(st.Socket, logf); err != nil {
 				logf("removing pods through the CRI: %v (they are killed instead)", err)
@@ -68,6 +73,7 @@ func teardown(st *state, logf func(string, ...any)) error {
 	if st.Dir != "" {
 		errs = append(errs, unmountUnder(st.Dir))
 	}
+	errs = append(errs, removeCgroups(st.Bridge))
 	errs = append(errs, deleteBridge(st.Bridge, st.Subnet, logf))
 	removeCNICache(st)
 	if st.Socket != "" {
