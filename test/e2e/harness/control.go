@@ -92,7 +92,7 @@ func (e *Env) TryCheckpoint(ctx context.Context) (err error) {
 		return err
 	}
 	archive := filepath.Join(dir, c.ID+".tar")
-	defer os.Remove(archive)
+	defer func() { _ = os.Remove(archive) }()
 	if _, err := e.Runtime.CheckpointContainer(ctx, &runtimeapi.CheckpointContainerRequest{
 		ContainerId: c.ID, Location: archive, Timeout: 60,
 	}); err != nil {

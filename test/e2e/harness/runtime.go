@@ -164,7 +164,7 @@ func containerd2Bins(ctx context.Context, cacheDir string, logf func(string, ...
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	t := time.Now()
 	logf("building containerd %s with %s (go install from the module proxy; cached in %s)", Containerd2Version, goVersion, dir)
 	args := append([]string{"install"}, containerd2BuildArgs...)
