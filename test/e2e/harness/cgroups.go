@@ -1,13 +1,11 @@
 package harness
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // cgroupTop is the cgroup (in every hierarchy) under which each environment
@@ -26,23 +24,10 @@ func cgroupRoot(bridge string) string {
 // cgroupMounts lists the mount points of the cgroup (v1) and cgroup2
 // hierarchies.
 func cgroupMounts() []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		fields, tail := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(fields) < 5 || len(tail) < 1 {
-			continue
-		}
-		if tail[0] == "cgroup" || tail[0] == "cgroup2" {
-			out = append(out, unescapeMount(fields[4]))
+	for _, m := range mounts() {
+		if m.fsType == "cgroup" || m.fsType == "cgroup2" {
+			out = append(out, m.point)
 		}
 	}
 	return out

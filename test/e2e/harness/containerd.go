@@ -27,24 +27,21 @@ func containerdConfig(st *state, runc string, bins *runtimeBins) string {
 	return containerd1Config(st, runc)
 }
 
-// containerd1Config is the version 2 config of containerd 1.x.
-func containerd1Config(st *state, runc string) string {
+// configPrelude is the start of a config of the given version that both
+// containerd versions read alike: the directories and sockets under the run
+// dir, no metrics listener, and the snapshotters that are not used disabled.
+func configPrelude(st *state, version int, disabledSnapshotters ...string) string {
 	q := strconv.Quote
-	var mirrors strings.Builder
-	for _, host := range []string{st.Registry, st.AuthRegistry} {
-		if host == "" {
-			continue
-		}
-		fmt.Fprintf(&mirrors, "    [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.%s]\n      endpoint = [%s]\n",
-			q(host), q("http://"+host))
+	disabled := make([]string, len(disabledSnapshotters))
+	for i, sn := range disabledSnapshotters {
+		disabled[i] = q("io.containerd.snapshotter.v1." + sn)
 	}
 	return `# written by the crictl e2e harness: an isolated containerd for tests
-version = 2
+version = ` + strconv.Itoa(version) + `
 root = ` + q(filepath.Join(st.Dir, "root")) + `
 state = ` + q(filepath.Join(st.Dir, "state")) + `
 oom_score = 0
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+disabled_plugins = [` + strings.Join(disabled, ", ") + `]
 
 [grpc]
   address = ` + q(st.Socket) + `
@@ -58,6 +55,21 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.internal.v1.opt"]
   path = ` + q(filepath.Join(st.Dir, "opt")) + `
 
+`
+}
+
+// containerd1Config is the version 2 config of containerd 1.x.
+func containerd1Config(st *state, runc string) string {
+	q := strconv.Quote
+	var mirrors strings.Builder
+	for _, host := range []string{st.Registry, st.AuthRegistry} {
+		if host == "" {
+			continue
+		}
+		fmt.Fprintf(&mirrors, "    [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.%s]\n      endpoint = [%s]\n",
+			q(host), q("http://"+host))
+	}
+	return configPrelude(st, 2, "aufs", "btrfs", "zfs", "devmapper") + `
 [plugins."io.containerd.grpc.v1.cri"]
   # root here lacks CAP_SYS_RESOURCE: without this runc fails to set the
   # negative oom_score_adj containerd asks for sandboxes
@@ -89,26 +101,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 // be shared by every containerd 2 on the machine.
 func containerd2Config(st *state, runc string, bins *runtimeBins) string {
 	q := strconv.Quote
-	return `# written by the crictl e2e harness: an isolated containerd 2 for tests
-version = 3
-root = ` + q(filepath.Join(st.Dir, "root")) + `
-state = ` + q(filepath.Join(st.Dir, "state")) + `
-oom_score = 0
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-                    "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.erofs"]
-
-[grpc]
-  address = ` + q(st.Socket) + `
-[ttrpc]
-  address = ` + q(st.Socket+".ttrpc") + `
-[debug]
-  level = "info"
-[metrics]
-  address = ""
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = ` + q(filepath.Join(st.Dir, "opt")) + `
-
+	return configPrelude(st, 3, "btrfs", "zfs", "devmapper", "erofs") + `
 [plugins."io.containerd.nri.v1.nri"]
   disable = true
 

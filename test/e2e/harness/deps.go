@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -195,6 +196,19 @@ func goTool() (string, error) {
 		return p, nil
 	}
 	return lookPath("/usr/local/go/bin/go")
+}
+
+// goVersion returns the go command and its version ("go1.26.8"), which
+// keys the caches of what the harness builds.
+func goVersion(ctx context.Context) (goCmd, version string, err error) {
+	if goCmd, err = goTool(); err != nil {
+		return "", "", err
+	}
+	out, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("go env GOVERSION: %w", err)
+	}
+	return goCmd, strings.TrimSpace(string(out)), nil
 }
 
 // lastLines returns the last n non-empty lines of s joined by " | ".

@@ -130,16 +130,11 @@ func containerd2CacheDir(cacheDir, goVersion string) string {
 // after the download) when they are not cached yet. A file lock makes
 // concurrent callers wait for one build.
 func containerd2Bins(ctx context.Context, cacheDir string, logf func(string, ...any)) (*runtimeBins, error) {
-	goCmd, err := goTool()
+	goCmd, goVer, err := goVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output()
-	if err != nil {
-		return nil, fmt.Errorf("go env GOVERSION: %w", err)
-	}
-	goVersion := strings.TrimSpace(string(out))
-	dir := containerd2CacheDir(cacheDir, goVersion)
+	dir := containerd2CacheDir(cacheDir, goVer)
 	bins := &runtimeBins{
 		containerd: filepath.Join(dir, "containerd"),
 		shim:       filepath.Join(dir, "containerd-shim-runc-v2"),
@@ -168,7 +163,7 @@ func containerd2Bins(ctx context.Context, cacheDir string, logf func(string, ...
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
 	t := time.Now()
-	logf("building containerd %s with %s (go install from the module proxy; cached in %s)", Containerd2Version, goVersion, dir)
+	logf("building containerd %s with %s (go install from the module proxy; cached in %s)", Containerd2Version, goVer, dir)
 	args := append([]string{"install"}, containerd2BuildArgs...)
 	for _, c := range containerd2Commands {
 		args = append(args, containerd2Module+"/cmd/"+c+"@"+Containerd2Version)
