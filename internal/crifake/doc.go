@@ -12,26 +12,18 @@
 // second per created object).
 //
 // A command test seeds state, optionally injects faults, runs the command
-// against the endpoint and checks the output and the RPCs made:
+// against the endpoint and checks the output and the RPCs made. The command
+// tests in pkg/commands do this through their test environment (env_test.go:
+// newEnv starts a server, e.run runs a command line through commands.Run);
+// a test of a package below the command layer dials the endpoint itself:
 //
-//	func TestPodsListsReadyPods(t *testing.T) {
-//		srv, endpoint := crifake.Start(t)
-//		pod := crifake.KubeletPod("web", "default", 0, crifake.FixedTime.Add(-2*time.Hour), true)
-//		srv.AddPod(pod, crifake.WithPodIP("10.88.0.5"))
-//		srv.AddContainer(crifake.KubeletContainer(pod, "nginx", 0, "nginx:1.25",
-//			runtimeapi.ContainerState_CONTAINER_RUNNING, crifake.FixedTime.Add(-2*time.Hour)),
-//			crifake.WithLogPath(filepath.Join(t.TempDir(), "0.log")))
-//		srv.Inject("ImageFsInfo", crifake.Fault{Code: codes.Unimplemented})
-//
-//		stdout, _, code := runCrictl(t, "-r", endpoint, "pods", "-q")
-//
-//		if code != 0 || stdout != pod.Id+"\n" {
-//			t.Fatalf("code %d, stdout %q", code, stdout)
-//		}
-//		if got := srv.Calls(); !slices.Equal(got, []string{"ListPodSandbox"}) {
-//			t.Errorf("RPCs = %v", got)
-//		}
-//	}
+//	srv, endpoint := crifake.Start(t)
+//	pod := crifake.KubeletPod("web", "default", 0, crifake.FixedTime.Add(-2*time.Hour), true)
+//	srv.AddPod(pod, crifake.WithPodIP("10.88.0.5"))
+//	srv.Inject("ListPodSandbox", crifake.Fault{Code: codes.Unavailable, Times: 1})
+//	conn, _ := cri.Dial(endpoint, cri.Options{Timeout: 5 * time.Second})
+//	pods, err := kube.ListPods(ctx, conn.Runtime(), &kube.PodFilter{})
+//	// ... then srv.Calls() lists the RPCs made, srv.Requests what they sent.
 //
 // Faults: Inject queues per-method faults (a status code, a delay, or a
 // block until the caller gives up; Times limits how many calls they hit).

@@ -2,10 +2,10 @@ package commands
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/crictl/crictl/pkg/config"
+	"github.com/crictl/crictl/pkg/tracing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -16,12 +16,24 @@ type globalOptions struct {
 	timeout         string
 	debug           bool
 	maxRetries      int
+	readOnly        bool
+
+	enableTracing   bool
+	tracingEndpoint string
+	tracingRate     int
+	profileCPU      string
+	profileMem      string
 }
 
-// newApp builds the command tree. It is built afresh for every run.
-func newApp(f *Factory) *cli.App {
+// newApp builds the command tree from the registered commands. It is built
+// afresh for every run.
+func newApp(f *Factory) *app {
 	g := &globalOptions{}
-	app := &cli.App{
+	cmds, specs, err := buildCommands(f, registered)
+	if err != nil {
+		panic(err)
+	}
+	a := &cli.App{
 		Name:                   "crictl",
 		Usage:                  "client for CRI",
 		Version:                f.Version,
@@ -48,9 +60,21 @@ func newApp(f *Factory) *cli.App {
 			&cli.IntFlag{Name: "max-retries", Value: 3, Destination: &g.maxRetries,
 				Usage: "retries of a refused connection, within --timeout (negative: as many as fit)"},
 			&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Destination: &g.runtimeEndpoint,
-				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + defaultEndpointsText(f) + " that answers)"},
+				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + strings.Join(f.DefaultEndpoints, ", ") + " that answers)"},
 			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
 				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
+			&cli.BoolFlag{Name: "read-only", Destination: &g.readOnly,
+				Usage: "refuse every command that can change the node or a container; also $" + config.EnvReadOnly + "=1 or read-only: true in the config file (a flag cannot turn those off)"},
+			&cli.BoolFlag{Name: "enable-tracing", Destination: &g.enableTracing,
+				Usage: "send OpenTelemetry spans of the command and of each CRI call to --tracing-endpoint (OTLP over gRPC, without TLS)"},
+			&cli.StringFlag{Name: "tracing-endpoint", Value: tracing.DefaultEndpoint, Destination: &g.tracingEndpoint,
+				Usage: "HOST:PORT of the OpenTelemetry collector that --enable-tracing sends spans to"},
+			&cli.IntFlag{Name: "tracing-sampling-rate-per-million", Value: -1, Destination: &g.tracingRate,
+				Usage: "runs traced per million with --enable-tracing: -1 or 1000000 every run, 0 none"},
+			&cli.StringFlag{Name: "profile-cpu", Destination: &g.profileCPU, TakesFile: true,
+				Usage: "write a pprof CPU profile of the run to `FILE`"},
+			&cli.StringFlag{Name: "profile-mem", Destination: &g.profileMem, TakesFile: true,
+				Usage: "write a pprof heap profile at the end of the run to `FILE`"},
 			helpFlag(),
 			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
 		},
@@ -67,26 +91,21 @@ func newApp(f *Factory) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Commands: commandList(f),
+		Commands: cmds,
+		Metadata: map[string]any{specsKey: specs},
 	}
-	app.Commands = append(app.Commands, newHelpCommand())
-	sort.Sort(cli.CommandsByName(app.Commands))
-	for _, cmd := range app.Commands {
+	for _, cmd := range a.Commands {
 		hideHelpCommands(cmd)
 	}
-	return app
+	return &app{App: a, specs: specs}
 }
 
 func helpFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help"}
 }
 
-func newHelpCommand() *cli.Command {
+func newHelpCommand(*Factory) *cli.Command {
 	return &cli.Command{
-		Name:      "help",
-		Aliases:   []string{"h"},
-		Usage:     "Show the list of commands or the help of one command",
-		ArgsUsage: "[COMMAND]",
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return cli.ShowCommandHelp(c, c.Args().First())
@@ -95,6 +114,9 @@ func newHelpCommand() *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "help", aliases: []string{"h"}, group: groupClient, args: argCommand, build: newHelpCommand,
+	usage: "Show the list of commands or the help of one command", argsUsage: "[COMMAND]"})
 
 func hideHelpCommands(cmd *cli.Command) {
 	cmd.HideHelpCommand = true
@@ -126,17 +148,6 @@ func commandPath(c *cli.Context) string {
 	return strings.Join(names, " ")
 }
 
-func defaultEndpointsText(f *Factory) string {
-	s := ""
-	for i, ep := range f.DefaultEndpoints {
-		if i > 0 {
-			s += ", "
-		}
-		s += ep
-	}
-	return s
-}
-
 func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	fl := config.Flags{}
 	if c.IsSet("config") {
@@ -161,39 +172,9 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	if c.IsSet("max-retries") {
 		fl.MaxRetries = &g.maxRetries
 	}
-	f.flags = fl
-	return nil
-}
-
-// commandList is every command, each built fresh.
-func commandList(f *Factory) []*cli.Command {
-	return []*cli.Command{
-		newAttachCommand(f),
-		newCompleteCommand(f),
-		newCompletionCommand(f),
-		newConfigCommand(f),
-		newCreateCommand(f),
-		newExecCommand(f),
-		newImageFsInfoCommand(f),
-		newImagesCommand(f),
-		newInfoCommand(f),
-		newInspectCommand(f),
-		newInspectiCommand(f),
-		newInspectpCommand(f),
-		newLogsCommand(f),
-		newPodsCommand(f),
-		newPortForwardCommand(f),
-		newPsCommand(f),
-		newPullCommand(f),
-		newRmCommand(f),
-		newRmiCommand(f),
-		newRmpCommand(f),
-		newRunCommand(f),
-		newRunpCommand(f),
-		newStartCommand(f),
-		newStopCommand(f),
-		newStoppCommand(f),
-		newUpdateCommand(f),
-		newVersionCommand(f),
+	if c.IsSet("read-only") {
+		fl.ReadOnly = &g.readOnly
 	}
+	f.flags = fl
+	return g.startObservers(c, f)
 }

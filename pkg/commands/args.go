@@ -6,16 +6,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// passThrough names the commands whose first positional argument ends flag
-// parsing: what follows is a command line for the container.
-var passThrough = map[string]bool{"exec": true}
-
 // reorderArgs moves flags written after positional arguments in front of
 // them, because urfave/cli v2 (Go's flag package) stops parsing at the first
 // positional argument: `crictl inspect ID -o json` would otherwise look up a
 // container named "-o". Global flags stay before the command; everything
 // after "--" and the command part of exec are left untouched.
-func reorderArgs(app *cli.App, args []string) []string {
+func (a *app) reorderArgs(args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
@@ -23,12 +19,12 @@ func reorderArgs(app *cli.App, args []string) []string {
 	i := 1
 	// Global flags, then the command name.
 	for i < len(args) {
-		a := args[i]
-		if a == "--" || !isFlagToken(a) {
+		arg := args[i]
+		if arg == "--" || !isFlagToken(arg) {
 			break
 		}
-		out = append(out, a)
-		if takesValue(app.Flags, a, app.UseShortOptionHandling) && !strings.Contains(a, "=") && i+1 < len(args) {
+		out = append(out, arg)
+		if takesValue(a.Flags, arg, a.UseShortOptionHandling) && !strings.Contains(arg, "=") && i+1 < len(args) {
 			out = append(out, args[i+1])
 			i++
 		}
@@ -37,7 +33,7 @@ func reorderArgs(app *cli.App, args []string) []string {
 	if i >= len(args) || args[i] == "--" {
 		return append(out, args[i:]...)
 	}
-	cmd := findCommand(app.Commands, args[i])
+	cmd := a.find(args[i])
 	if cmd == nil {
 		return append(out, args[i:]...)
 	}
@@ -45,12 +41,15 @@ func reorderArgs(app *cli.App, args []string) []string {
 	if cmd.SkipFlagParsing {
 		return append(out, args[i+1:]...)
 	}
-	return append(out, reorderCommandArgs(cmd, args[i+1:])...)
+	return append(out, reorderCommandArgs(cmd, a.spec(cmd).passThrough, args[i+1:])...)
 }
 
-func reorderCommandArgs(cmd *cli.Command, args []string) []string {
+// reorderCommandArgs puts a command's flags before its positional
+// arguments; with passThrough, everything from the first positional
+// argument on is left as it is.
+func reorderCommandArgs(cmd *cli.Command, passThrough bool, args []string) []string {
 	var flags, pos []string
-	stopAtArg := passThrough[cmd.Name]
+	stopAtArg := passThrough
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -60,7 +59,7 @@ func reorderCommandArgs(cmd *cli.Command, args []string) []string {
 		if !isFlagToken(a) {
 			if len(pos) == 0 && len(flags) == 0 {
 				if sub := findCommand(cmd.Subcommands, a); sub != nil {
-					return append([]string{a}, reorderCommandArgs(sub, args[i+1:])...)
+					return append([]string{a}, reorderCommandArgs(sub, false, args[i+1:])...)
 				}
 			}
 			pos = append(pos, a)

@@ -5,66 +5,40 @@ import (
 	"errors"
 	"time"
 
-	"github.com/crictl/crictl/pkg/stream"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-type attachOptions struct {
-	stream     streamOptions
-	tty, stdin bool
-	detachKeys string
-	keys       []byte
-}
-
 func newAttachCommand(f *Factory) *cli.Command {
-	o := &attachOptions{}
-	flags := []cli.Flag{
-		&cli.BoolFlag{Name: "stdin", Aliases: []string{"i"}, Destination: &o.stdin, Usage: "send crictl's stdin to the container"},
-		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Destination: &o.tty, Usage: "attach to the container's terminal (needs -i and a terminal on stdin)"},
-		&cli.StringFlag{Name: "detach-keys", Value: stream.DefaultDetachKeys, Destination: &o.detachKeys,
-			Usage: `with -t: the keys that detach and leave the container running (ctrl-<letter> or a character, comma-separated; "" disables)`},
-	}
-	flags = append(flags, o.stream.flags()...)
+	o := &sessionFlags{}
 	return &cli.Command{
-		Name:      "attach",
-		Usage:     "Attach to a running container",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name)",
-		Description: "Shows the container's output (and, with -i, sends it crictl's stdin) until the container\n" +
-			"ends, the detach keys are typed (with -t) or Ctrl-C; when the container has ended, crictl exits\n" +
-			"with its exit code.",
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			cmd := commandPath(c)
-			if c.NArg() != 1 {
-				return usagef(cmd, "attach takes one container (ID, ID prefix or name)")
-			}
-			if o.tty && !o.stdin {
-				return usagef(cmd, "-t/--tty needs -i/--stdin")
-			}
-			if o.tty {
-				if _, ok := stdinFd(f); !ok {
-					return usagef(cmd, "-t/--tty needs a terminal on stdin; leave out -t to pipe input")
+		Flags: o.flags("stdin", "send crictl's stdin to the container", "attach to the container's terminal",
+			"detach and leave the container running"),
+		Action: action(func(c *cli.Context) error { return runAttach(c.Context, f, o, c.Args().First()) },
+			func(c *cli.Context) error {
+				if c.NArg() != 1 {
+					return usagef(commandPath(c), "attach takes one container (ID, ID prefix or name)")
 				}
-			}
-			var err error
-			if o.keys, err = stream.ParseDetachKeys(o.detachKeys); err != nil {
-				return usagef(cmd, "--detach-keys: %v", err)
-			}
-			if err := o.stream.validate(c); err != nil {
-				return err
-			}
-			return runAttach(c.Context, f, o, c.Args().First())
-		},
+				return o.validate(c, f)
+			}),
 	}
 }
 
-func runAttach(ctx context.Context, f *Factory, o *attachOptions, arg string) error {
-	id, err := (&resolver{f: f}).container(ctx, arg)
+var _ = register(command{name: "attach", group: groupContainers, args: argContainer, firstArgOnly: true, changes: true, build: newAttachCommand,
+	usage: "Attach to a running container", argsUsage: "CONTAINER (ID, ID prefix or name)", help: attachHelp})
+
+// attachHelp is the description in "crictl attach --help".
+const attachHelp = `Shows the container's output (and, with -i, sends it crictl's stdin) until the container
+ends, the detach keys are typed (with -t) or Ctrl-C; when the container has ended, crictl exits
+with its exit code.`
+
+func runAttach(ctx context.Context, f *Factory, o *sessionFlags, arg string) error {
+	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	rs, err := f.Runtime()
+	id, err := resolve.New(rs, resolve.Scope{}).Container(ctx, arg)
 	if err != nil {
 		return err
 	}
@@ -74,9 +48,7 @@ func runAttach(ctx context.Context, f *Factory, o *attachOptions, arg string) er
 	if err != nil {
 		return err
 	}
-	err = runStream(ctx, f, &o.stream, resp.GetUrl(), streamSession{
-		stdin: o.stdin, tty: o.tty, keys: o.keys, out: f.IO.Out, errOut: f.IO.ErrOut,
-	})
+	err = o.run(ctx, f, resp.GetUrl(), f.IO.Out, f.IO.ErrOut)
 	if err != nil || ctx.Err() != nil {
 		return err
 	}

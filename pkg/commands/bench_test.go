@@ -116,20 +116,15 @@ func seedBenchNode(b *testing.B, n int) *benchNode {
 
 // run runs one crictl command line against the node, output discarded.
 func (n *benchNode) run(args []string, errOut io.Writer) int {
-	f := &Factory{
-		IO:      IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: errOut},
-		Now:     testNowFunc,
-		Version: "v0.0.0-bench",
-		Getenv: func(k string) string {
-			switch k {
-			case "CRI_CONFIG_FILE":
-				return n.cfg
-			case "CONTAINER_RUNTIME_ENDPOINT":
-				return n.endpoint
-			}
-			return ""
-		},
-	}
+	f := testFactory(IOStreams{Out: io.Discard, ErrOut: errOut}, func(k string) string {
+		switch k {
+		case "CRI_CONFIG_FILE":
+			return n.cfg
+		case "CONTAINER_RUNTIME_ENDPOINT":
+			return n.endpoint
+		}
+		return ""
+	})
 	return Run(context.Background(), f, append([]string{"crictl"}, args...))
 }
 
@@ -156,6 +151,27 @@ func floorPs(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im runtime
 
 func floorImages(ctx context.Context, _ runtimeapi.RuntimeServiceClient, im runtimeapi.ImageServiceClient, _ *benchNode) error {
 	_, err := im.ListImages(ctx, &runtimeapi.ListImagesRequest{})
+	return err
+}
+
+// floorDoctor makes doctor's list calls concurrently: the least any
+// doctor must ask before it knows which objects are suspicious.
+func floorDoctor(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im runtimeapi.ImageServiceClient, _ *benchNode) error {
+	calls := []func() error{
+		func() error { _, err := rt.Status(ctx, &runtimeapi.StatusRequest{}); return err },
+		func() error { _, err := rt.Version(ctx, &runtimeapi.VersionRequest{}); return err },
+		func() error { _, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}); return err },
+		func() error { _, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{}); return err },
+		func() error { _, err := im.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{}); return err },
+	}
+	errs := make(chan error, len(calls))
+	for _, c := range calls {
+		go func() { errs <- c() }()
+	}
+	var err error
+	for range calls {
+		err = errors.Join(err, <-errs)
+	}
 	return err
 }
 
@@ -230,6 +246,14 @@ func BenchmarkPods(b *testing.B)   { benchCommand(b, floorPods, "pods") }
 func BenchmarkPsAll(b *testing.B)  { benchCommand(b, floorPs, "ps", "-a") }
 func BenchmarkPsJSON(b *testing.B) { benchCommand(b, floorContainers, "ps", "-a", "-o", "json") }
 func BenchmarkImages(b *testing.B) { benchCommand(b, floorImages, "images") }
+
+// BenchmarkDoctor: its floor is the list calls; crictl also asks for the
+// status of the suspicious containers (the exited "migrate" ones) and
+// runs the checks. --fail-on never: the bench node has findings.
+func BenchmarkDoctor(b *testing.B) {
+	benchCommand(b, floorDoctor, "doctor", "--fail-on", "never")
+}
+
 func BenchmarkInspect(b *testing.B) {
 	benchCommand(b, floorInspect, "inspect", "ID")
 }

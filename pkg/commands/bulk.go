@@ -2,23 +2,22 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/crictl/crictl/pkg/cri"
-	"github.com/urfave/cli/v2"
+	"github.com/crictl/crictl/pkg/parallel"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 // bulkParallel is the most objects a command that acts on many (rm, rmp,
-// rmi, stop, stopp, update) works on at once: enough to overlap round
-// trips. The reference starts one goroutine per object, and `rmp -a -f`
-// then fails with DeadlineExceeded at 200 pods (cri-tools#1749); the
-// runner (bulk) also works on fewer while the runtime is slow.
-const bulkParallel = 8
+// rmi, stop, stopp, update) works on at once. The reference starts one
+// goroutine per object, and `rmp -a -f` then fails with DeadlineExceeded at
+// 200 pods (cri-tools#1749); the runner (bulk) also works on fewer while
+// the runtime is slow.
+const bulkParallel = parallel.DefaultLimit
 
 // reporter prints the results of a command that acts on many objects as
 // each one completes: success lines on stdout, flushed at once; one
@@ -42,9 +41,7 @@ func (r *reporter) success(lines ...string) {
 	for _, l := range lines {
 		fmt.Fprintln(r.f.IO.Out, l)
 	}
-	if fl, ok := r.f.IO.Out.(interface{ Flush() error }); ok {
-		_ = fl.Flush() // a write error is kept and reported when the command ends
-	}
+	r.f.flushOut()
 }
 
 // fail reports one object that failed. After an interrupt the calls still
@@ -56,21 +53,21 @@ func (r *reporter) fail(err error) {
 	if r.ctx.Err() != nil {
 		return
 	}
-	fmt.Fprintf(r.f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
+	r.f.printError(err)
 }
 
 // warn reports something that did not fail the object.
 func (r *reporter) warn(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fmt.Fprintf(r.f.IO.ErrOut, "crictl: warning: %s\n", oneLine(fmt.Sprintf(format, args...)))
+	r.f.warnf(format, args...)
 }
 
 // note tells the user something on stderr, e.g. that there was nothing to do.
 func (r *reporter) note(msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fmt.Fprintf(r.f.IO.ErrOut, "crictl: %s\n", oneLine(msg))
+	r.f.note(msg)
 }
 
 // result ends the command: interrupted, exit 1 when any object failed (each
@@ -117,10 +114,10 @@ type bulk struct {
 }
 
 // bulkHelp explains the runner in the help of the commands that use it.
-const bulkHelp = "At most 8 objects are worked on at a time, fewer while the runtime is slow. Each call has\n" +
-	"its own --timeout; a call that times out is retried (3 tries in all) once the runtime has\n" +
-	"answered in this run; when calls keep going unanswered one at a time, the objects not yet\n" +
-	"started are given up in one message."
+var bulkHelp = fmt.Sprintf("At most %d objects are worked on at a time, fewer while the runtime is slow. Each call has\n"+
+	"its own --timeout; a call that times out is retried (%d tries in all) once the runtime has\n"+
+	"answered in this run; when calls keep going unanswered one at a time, the objects not yet\n"+
+	"started are given up in one message.", bulkParallel, bulkAttempts)
 
 // bulkAttempts is how often one call is made when it times out.
 const bulkAttempts = 3
@@ -247,196 +244,48 @@ func (b *bulk) record(err error, epoch int, alone bool) (retry bool) {
 	return code == codes.DeadlineExceeded && b.alive && !b.gaveUp
 }
 
-// isRPCError reports whether err is a failed CRI call (the runtime is down,
-// slow or refused), as opposed to an argument that names nothing.
-func isRPCError(err error) bool {
-	var ce *cri.Error
-	var de *cri.DialError
-	return errors.As(err, &ce) || errors.As(err, &de)
+// do makes one call of an object's work under the runner's rules; when it
+// fails, the failure is reported as "<doing>: <error>" and do returns false.
+func (b *bulk) do(doing string, rpc func() error) bool {
+	if err := b.call(rpc); err != nil {
+		b.rep.fail(fmt.Errorf("%s: %w", doing, err))
+		return false
+	}
+	return true
 }
 
-// bulkArgs checks the arguments of a command that takes objects or --all:
-// one of them, not both.
-func bulkArgs(c *cli.Context, all bool, kind, allFlag string) error {
-	switch {
-	case c.NArg() == 0 && !all:
-		return usagef(commandPath(c), "give at least one %s, or %s", kind, allFlag)
-	case c.NArg() > 0 && all:
-		return usagef(commandPath(c), "give %ss or %s, not both", kind, allFlag)
-	}
-	return nil
+// containerStatus asks for a container's status for doing ("removing
+// container ID"); nil when that failed (and was reported).
+func (b *bulk) containerStatus(ctx context.Context, rs runtimeapi.RuntimeServiceClient, id, doing string) *runtimeapi.ContainerStatus {
+	resp, _ := fetchStatus(b, "container", id, doing, func() (*runtimeapi.ContainerStatusResponse, error) {
+		return rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+	})
+	return resp.GetStatus()
 }
 
-// scopeOptions are --namespace and --pod for commands that act on
-// containers: they narrow container names and, with --all, the containers
-// acted on.
-type scopeOptions struct {
-	namespace, pod string
+// podState asks for a pod's state for doing; ok is false when that failed
+// (and was reported).
+func (b *bulk) podState(ctx context.Context, rs runtimeapi.RuntimeServiceClient, id, doing string) (runtimeapi.PodSandboxState, bool) {
+	resp, ok := fetchStatus(b, "pod", id, doing, func() (*runtimeapi.PodSandboxStatusResponse, error) {
+		return rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id})
+	})
+	return resp.GetStatus().GetState(), ok
 }
 
-// containerFlags declares --namespace and --pod; verb, when given, is what
-// the command's --all does.
-func (s *scopeOptions) containerFlags(verb string) []cli.Flag {
-	ns, pod := "narrow container names to pods in this namespace (exact)", "narrow container names to this pod (pod ID, ID prefix or name)"
-	if verb != "" {
-		ns += "; with --all, " + verb + " only the containers of pods in it"
-		pod += "; with --all, " + verb + " only its containers"
+// fetchStatus makes one status call under the runner's rules; a failure is
+// reported (a missing object as "<kind> <id> not found") and ok is false.
+func fetchStatus[R any](b *bulk, kind, id, doing string, rpc func() (R, error)) (r R, ok bool) {
+	if err := b.call(func() (err error) { r, err = rpc(); return err }); err != nil {
+		b.failStatus(kind, id, doing, err)
+		return r, false
 	}
-	return []cli.Flag{
-		&cli.StringFlag{Name: "namespace", Destination: &s.namespace, Usage: ns},
-		&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Destination: &s.pod, Usage: pod},
-	}
+	return r, true
 }
 
-func (s *scopeOptions) podFlags(verb string) []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "namespace", Destination: &s.namespace,
-			Usage: "narrow pod names to this namespace (exact); with --all, " + verb + " only the pods in it"},
+func (b *bulk) failStatus(kind, id, doing string, err error) {
+	if cri.IsNotFound(err) {
+		b.rep.fail(notFound(kind, id, err))
+	} else {
+		b.rep.fail(fmt.Errorf("%s: %w", doing, err))
 	}
-}
-
-func (s *scopeOptions) validate(c *cli.Context) error {
-	if s.pod != "" {
-		if err := checkArg("pod", s.pod); err != nil {
-			return usagef(commandPath(c), "--pod: %v", err)
-		}
-	}
-	if s.namespace != "" && checkArg("namespace", s.namespace) != nil {
-		return usagef(commandPath(c), "--namespace %q: not a namespace name", s.namespace)
-	}
-	return nil
-}
-
-// target is one object a bulk command acts on. The state is known when the
-// object came from a list; otherwise the command asks for its status when
-// it needs the state.
-type target struct {
-	id         string
-	ctrState   runtimeapi.ContainerState
-	podState   runtimeapi.PodSandboxState
-	knownState bool
-}
-
-// selectContainers turns the container arguments (or, with all, every
-// container, narrowed by --namespace and --pod) into targets. An argument
-// that names no container is reported and skipped; a failed RPC ends the
-// command. keep, when given, filters the --all list (e.g. running only for
-// stop); listState is sent as the ListContainers state filter when the
-// list needs no join with the pods. listed tells whether the runtime
-// answered a list.
-func selectContainers(ctx context.Context, f *Factory, rep *reporter, args []string, all bool, scope scopeOptions,
-	listState *runtimeapi.ContainerStateValue, keep func(*runtimeapi.Container) bool) (ts []target, listed bool, err error) {
-	rs, err := f.Runtime()
-	if err != nil {
-		return nil, false, err
-	}
-	r := &resolver{f: f, namespace: scope.namespace}
-	if scope.pod != "" {
-		id, err := r.podID(ctx, scope.pod)
-		if err != nil {
-			return nil, false, err
-		}
-		r.pod = id
-	}
-	if all {
-		var cs []*runtimeapi.Container
-		if scope.namespace == "" && scope.pod == "" {
-			resp, err := rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{State: listState}})
-			if err != nil {
-				return nil, false, err
-			}
-			cs = resp.GetContainers()
-		} else {
-			if err := r.loadContainers(ctx); err != nil {
-				return nil, false, err
-			}
-			for _, c := range r.containers {
-				_, ns := r.pods.podOf(c)
-				if (r.pod == "" || c.GetPodSandboxId() == r.pod) && (scope.namespace == "" || ns == scope.namespace) {
-					cs = append(cs, c)
-				}
-			}
-		}
-		for _, c := range cs {
-			if isSandboxContainer(c) || (keep != nil && !keep(c)) {
-				continue
-			}
-			ts = append(ts, target{id: c.GetId(), ctrState: c.GetState(), knownState: true})
-		}
-		return ts, true, nil
-	}
-	seen := map[string]bool{}
-	for _, a := range args {
-		id, err := r.container(ctx, a)
-		if err != nil {
-			if isRPCError(err) {
-				return nil, false, err
-			}
-			rep.fail(err)
-			continue
-		}
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		t := target{id: id}
-		for _, c := range r.containers {
-			if c.GetId() == id {
-				t.ctrState, t.knownState = c.GetState(), true
-				break
-			}
-		}
-		ts = append(ts, t)
-	}
-	return ts, r.containers != nil || r.pods != nil, nil
-}
-
-// selectPods is selectContainers for pods: arguments or, with all, every
-// pod (in --namespace when given) that keep accepts.
-func selectPods(ctx context.Context, f *Factory, rep *reporter, args []string, all bool, scope scopeOptions,
-	listState *runtimeapi.PodSandboxStateValue, keep func(*runtimeapi.PodSandbox) bool) ([]target, bool, error) {
-	rs, err := f.Runtime()
-	if err != nil {
-		return nil, false, err
-	}
-	if all {
-		resp, err := rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{Filter: &runtimeapi.PodSandboxFilter{State: listState}})
-		if err != nil {
-			return nil, false, err
-		}
-		var ts []target
-		for _, p := range resp.GetItems() {
-			if scope.namespace != "" && p.GetMetadata().GetNamespace() != scope.namespace {
-				continue
-			}
-			if keep != nil && !keep(p) {
-				continue
-			}
-			ts = append(ts, target{id: p.GetId(), podState: p.GetState(), knownState: true})
-		}
-		return ts, true, nil
-	}
-	r := &resolver{f: f, namespace: scope.namespace}
-	var ts []target
-	seen := map[string]bool{}
-	for _, a := range args {
-		id, err := r.podID(ctx, a)
-		if err != nil {
-			if isRPCError(err) {
-				return nil, false, err
-			}
-			rep.fail(err)
-			continue
-		}
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		t := target{id: id}
-		if p, ok := r.pods[id]; ok {
-			t.podState, t.knownState = p.GetState(), true
-		}
-		ts = append(ts, t)
-	}
-	return ts, r.pods != nil, nil
 }

@@ -48,27 +48,22 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"rm"}, "give at least one container, or --all"},
-		{[]string{"rm", "-a", id}, "not both"},
-		{[]string{"rm", "-f"}, "give at least one container"},
+		{[]string{"rm", "-a", id}, "when using --all"},
 		{[]string{"rm", "--pod", "a/b", id}, "--pod"},
-		{[]string{"rmp"}, "give at least one pod, or --all"},
-		{[]string{"rmp", "-a", "web"}, "not both"},
-		{[]string{"rmp", "--namespace", "a b", "web"}, "--namespace"},
-		{[]string{"stop"}, "give at least one container, or --all"},
-		{[]string{"stop", "--all", "x"}, "not both"},
+		{[]string{"rmp", "-a", "web"}, "when using --all"},
+		{[]string{"rmp", "--namespace", "a(", "web"}, "--namespace"},
+		{[]string{"stop"}, "you must specify at least one CONTAINER-ID or use --all"},
+		{[]string{"stop", "--all", "x"}, "when using --all"},
 		{[]string{"stop", "-t", "-1", "x"}, "--timeout -1"},
 		{[]string{"stop", "-t", "soon", "x"}, "soon"},
-		{[]string{"stopp"}, "give at least one pod, or --all"},
-		{[]string{"stopp", "-a", "x"}, "not both"},
-		{[]string{"rmi"}, "give at least one image, or --all, or --prune"},
+		{[]string{"stopp", "-a", "x"}, "when using --all"},
 		{[]string{"rmi", "-a", "busybox"}, "not both"},
 		{[]string{"rmi", "--prune", "busybox"}, "not both"},
 		{[]string{"rmi", "-q", "busybox"}, "not both"},
 		{[]string{"rmi", "-a", "--prune"}, "--all or --prune, not both"},
 		{[]string{"rmi", ""}, "not an image reference"},
 		{[]string{"rmi", "bad ref"}, "not an image reference"},
-		{[]string{"update", "--memory", "1G"}, "give at least one container"},
+		{[]string{"update", "--memory", "1G"}, "you must specify at least one CONTAINER-ID"},
 		{[]string{"update", "x"}, "give at least one resource to change"},
 		{[]string{"update", "--memory", "lots", "x"}, `--memory "lots"`},
 		{[]string{"update", "--memory", "-5", "x"}, "--memory"},
@@ -89,6 +84,31 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rm, rmi, rmp and stopp given nothing change nothing and exit 0 with
+// their usage, as the reference: `crictl rm $(crictl ps -aq)` on an empty
+// node must not fail a set -e script.
+func TestBulkNothingGivenIsNotAnError(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"rm"}, {"rm", "-f"}, {"rmp"}, {"rmp", "-f"}, {"stopp"}, {"rmi"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.node()
+			r := e.runArgs(args...)
+			want := "crictl: nothing given; usage: crictl " + args[0] + " [options] "
+			if r.code != 0 || r.stdout != "" || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+			}
+			if calls := e.srv.Calls(); len(calls) > 0 {
+				t.Errorf("RPCs: %v", calls)
+			}
+		})
+	}
+	// stop keeps the reference's error.
+	e := newEnv(t)
+	oneError(t, e.run("stop"), "you must specify at least one CONTAINER-ID or use --all")
 }
 
 // gate is a CRI server in front of crifake that holds calls of one method
@@ -288,11 +308,7 @@ func TestBulkInterruptStopsStarting(t *testing.T) {
 	e.srv.AddManyPods(30)
 	e.srv.Inject("StopPodSandbox", crifake.Fault{Block: true})
 	var out, errOut strings.Builder
-	f := &Factory{
-		IO:     IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Now:    testNowFunc,
-		Getenv: func(k string) string { return e.vars[k] },
-	}
+	f := e.factory(IOStreams{Out: &out, ErrOut: &errOut})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- Run(ctx, f, []string{"crictl", "--timeout", "20s", "stopp", "-a"}) }()
@@ -371,7 +387,7 @@ func TestBulkLimit(t *testing.T) {
 	timeout := status.Error(codes.DeadlineExceeded, "slow")
 	gone := status.Error(codes.Unavailable, "refused")
 	notFound := status.Error(codes.NotFound, "no such pod")
-	rep := newReporter(context.Background(), &Factory{IO: IOStreams{Out: io.Discard, ErrOut: io.Discard}})
+	rep := newReporter(context.Background(), testFactory(IOStreams{Out: io.Discard, ErrOut: io.Discard}, nil))
 
 	b := newBulk(context.Background(), rep, false)
 	rec := func(err error, alone bool) bool { return b.record(err, b.epoch, alone) }

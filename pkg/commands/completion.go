@@ -9,6 +9,7 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -17,32 +18,6 @@ import (
 // completionTimeout bounds the RPCs made to complete IDs and names, so a
 // slow runtime never stalls the shell.
 const completionTimeout = 500 * time.Millisecond
-
-// argKind is what a command's positional arguments name, for completion.
-type argKind int
-
-const (
-	argNone argKind = iota
-	argContainer
-	argPod
-	argImage
-	argConfigKey
-	argShell
-)
-
-// argKinds maps commands to the kind of their positional arguments.
-var argKinds = map[string]argKind{
-	"inspect": argContainer, "inspectp": argPod, "inspecti": argImage, "logs": argContainer,
-	"exec": argContainer, "attach": argContainer, "port-forward": argPod,
-	"stop": argContainer, "rm": argContainer, "update": argContainer,
-	"stopp": argPod, "rmp": argPod, "rmi": argImage,
-	"config": argConfigKey, "completion": argShell,
-	"start": argContainer, "create": argPod, "pull": argImage,
-}
-
-// singleObjectArg names the commands whose first argument alone is an
-// object (the rest is a command, ports, or create's config files).
-var singleObjectArg = map[string]bool{"exec": true, "attach": true, "port-forward": true, "create": true}
 
 // countPositional counts the arguments in words that are neither flags nor
 // flag values.
@@ -97,11 +72,6 @@ complete -c crictl -f -a '(__crictl_complete)'
 
 func newCompletionCommand(f *Factory) *cli.Command {
 	return &cli.Command{
-		Name:      "completion",
-		Usage:     "Output shell completion code",
-		ArgsUsage: "[bash|zsh|fish]",
-		Description: "Completes commands, flags, output formats, container and pod IDs and names, and images.\n" +
-			"bash: source <(crictl completion bash)   zsh: source <(crictl completion zsh)   fish: crictl completion fish | source",
 		Action: func(c *cli.Context) error {
 			shell := "bash"
 			if c.NArg() > 1 {
@@ -112,7 +82,7 @@ func newCompletionCommand(f *Factory) *cli.Command {
 			}
 			script, ok := completionScripts[shell]
 			if !ok {
-				return usagef(commandPath(c), "unsupported shell %q: use bash, zsh or fish", shell)
+				return usagef(commandPath(c), "unsupported shell %q: only bash, zsh or fish are supported", shell)
 			}
 			_, err := fmt.Fprint(f.IO.Out, script)
 			return err
@@ -121,11 +91,17 @@ func newCompletionCommand(f *Factory) *cli.Command {
 	}
 }
 
+var _ = register(command{name: "completion", group: groupClient, args: argShell, build: newCompletionCommand,
+	usage: "Output shell completion code", argsUsage: "[bash|zsh|fish]", help: completionHelp})
+
+// completionHelp is the description in "crictl completion --help".
+const completionHelp = `Completes commands, flags, output formats, container and pod IDs and names, and images.
+bash: source <(crictl completion bash)   zsh: source <(crictl completion zsh)   fish: crictl completion fish | source`
+
 // newCompleteCommand is the hidden command the completion scripts call with
 // the words typed so far; the last word is the one being completed.
 func newCompleteCommand(f *Factory) *cli.Command {
 	return &cli.Command{
-		Name:            "__complete",
 		Hidden:          true,
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
@@ -133,7 +109,7 @@ func newCompleteCommand(f *Factory) *cli.Command {
 			if len(words) == 0 {
 				words = []string{""}
 			}
-			cands := complete(c.Context, f, c.App, words)
+			cands := complete(c.Context, f, appOf(c), words)
 			sort.Strings(cands)
 			var b strings.Builder
 			prev := ""
@@ -150,7 +126,10 @@ func newCompleteCommand(f *Factory) *cli.Command {
 	}
 }
 
-func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []string {
+var _ = register(command{name: "__complete", group: groupClient, build: newCompleteCommand,
+	usage: ""})
+
+func complete(ctx context.Context, f *Factory, app *app, words []string) []string {
 	cur := words[len(words)-1]
 	done := words[:len(words)-1]
 	// Global flags, then the command.
@@ -172,15 +151,9 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 		if strings.HasPrefix(cur, "-") {
 			return flagNames(app.Flags)
 		}
-		var names []string
-		for _, c := range app.Commands {
-			if !c.Hidden {
-				names = append(names, c.Names()...)
-			}
-		}
-		return names
+		return app.commandNames()
 	}
-	cmd := findCommand(app.Commands, done[i])
+	cmd := app.find(done[i])
 	if cmd == nil {
 		return nil
 	}
@@ -194,13 +167,17 @@ func complete(ctx context.Context, f *Factory, app *cli.App, words []string) []s
 	if strings.HasPrefix(cur, "-") {
 		return flagNames(cmd.Flags)
 	}
-	if singleObjectArg[cmd.Name] && countPositional(cmd, rest) > 0 {
+	spec := app.spec(cmd)
+	if spec.firstArgOnly && countPositional(cmd, rest) > 0 {
 		// exec's command, port-forward's ports: nothing to offer; create's
 		// config files: the shell completes file names.
 		return nil
 	}
+	if spec.args == argCommand {
+		return app.commandNames()
+	}
 	f.flags = globals
-	return dynamicArgs(ctx, f, argKinds[cmd.Name])
+	return dynamicArgs(ctx, f, spec.args, completionScope(cmd, rest))
 }
 
 func setGlobal(g *config.Flags, flag, value string) {
@@ -242,7 +219,29 @@ func flagValues(cmd *cli.Command, name string) []string {
 	return strings.Split(list, ", ")
 }
 
-func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
+// completionScope is the --namespace, --pod and --regex already typed on
+// the command line, so names are completed in that scope; values that do
+// not parse are ignored.
+func completionScope(cmd *cli.Command, words []string) *kube.ContainerFilter {
+	vals := map[string]string{}
+	for i := 0; i < len(words); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(words[i], "-"), "=")
+		if !isFlagToken(words[i]) || (name != "namespace" && name != "pod" && name != "regex") {
+			continue
+		}
+		if !hasValue && name != "regex" && takesValue(cmd.Flags, words[i], true) && i+1 < len(words) {
+			value = words[i+1]
+			i++
+		}
+		vals[name] = value
+	}
+	scope := &kube.ContainerFilter{All: true, Pod: vals["pod"]}
+	_, regex := vals["regex"]
+	scope.Namespace, _ = kube.NamespaceMatcher(vals["namespace"], regex)
+	return scope
+}
+
+func dynamicArgs(ctx context.Context, f *Factory, kind argKind, scope *kube.ContainerFilter) []string {
 	ctx, cancel := context.WithTimeout(cri.WithTimeout(ctx, completionTimeout), completionTimeout)
 	defer cancel()
 	var out []string
@@ -251,31 +250,22 @@ func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
 		return []string{"bash", "zsh", "fish"}
 	case argConfigKey:
 		return config.Keys()
-	case argContainer:
+	case argContainer, argPod:
 		rs, err := f.Runtime()
 		if err != nil {
 			return nil
 		}
-		r, err := rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
-		if err != nil {
-			return nil
+		if kind == argPod {
+			pods, _ := kube.ListPods(ctx, rs, &kube.PodFilter{Selector: kube.Selector{Namespace: scope.Namespace}})
+			for _, p := range pods {
+				out = append(out, p.GetId(), p.GetMetadata().GetName())
+			}
+			return out
 		}
-		for _, c := range r.Containers {
-			if !isSandboxContainer(c) {
+		if res, err := kube.ListContainers(ctx, rs, f.Image, scope, kube.Join{}); err == nil {
+			for _, c := range res.Items {
 				out = append(out, c.GetId(), c.GetMetadata().GetName())
 			}
-		}
-	case argPod:
-		rs, err := f.Runtime()
-		if err != nil {
-			return nil
-		}
-		r, err := rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
-		if err != nil {
-			return nil
-		}
-		for _, p := range r.Items {
-			out = append(out, p.GetId(), p.GetMetadata().GetName())
 		}
 	case argImage:
 		is, err := f.Image()
@@ -291,4 +281,15 @@ func dynamicArgs(ctx context.Context, f *Factory, kind argKind) []string {
 		}
 	}
 	return out
+}
+
+// commandNames are the names and aliases of the visible commands.
+func (a *app) commandNames() []string {
+	var names []string
+	for _, c := range a.Commands {
+		if !c.Hidden {
+			names = append(names, c.Names()...)
+		}
+	}
+	return names
 }

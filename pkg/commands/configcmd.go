@@ -20,9 +20,6 @@ type configOptions struct {
 func newConfigCommand(f *Factory) *cli.Command {
 	o := &configOptions{}
 	return &cli.Command{
-		Name:      "config",
-		Usage:     "Get and set crictl client configuration options",
-		ArgsUsage: "[KEY VALUE]",
 		Description: "Keys: " + strings.Join(config.Keys(), ", ") + ".\n" +
 			"The file is the one --config or $CRI_CONFIG_FILE names, else " + config.DefaultPath + ".\n" +
 			"--set keeps the file's comments and creates it (mode 0600) when missing; --get and --list never write.",
@@ -37,6 +34,9 @@ func newConfigCommand(f *Factory) *cli.Command {
 	}
 }
 
+var _ = register(command{name: "config", group: groupClient, args: argConfigKey, build: newConfigCommand,
+	usage: "Get and set crictl client configuration options", argsUsage: "[KEY VALUE]"})
+
 func runConfig(c *cli.Context, f *Factory, o *configOptions) error {
 	cmd := commandPath(c)
 	path, _, err := config.ConfigPath(f.flags, f.Getenv)
@@ -48,7 +48,7 @@ func runConfig(c *cli.Context, f *Factory, o *configOptions) error {
 		for _, kv := range strings.Split(s, ",") {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok || k == "" {
-				return usagef(cmd, "--set %q: expected KEY=VALUE", kv)
+				return usagef(cmd, "incorrectly specified option: --set %q, expected KEY=VALUE", kv)
 			}
 			pairs = append(pairs, [2]string{k, v})
 		}
@@ -80,6 +80,9 @@ func runConfig(c *cli.Context, f *Factory, o *configOptions) error {
 	}
 	if missing {
 		file = config.New(path)
+	}
+	for _, w := range file.Warnings() {
+		f.warnf("%s", w)
 	}
 
 	switch {

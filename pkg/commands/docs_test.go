@@ -13,11 +13,12 @@ import (
 // TestCommandReference keeps docs/commands.md in step with the command
 // tree: go test -update rewrites it.
 func TestCommandReference(t *testing.T) {
-	f := &Factory{DefaultEndpoints: []string{"unix:///run/containerd/containerd.sock", "unix:///run/crio/crio.sock", "unix:///var/run/cri-dockerd.sock"}}
+	f := testFactory(IOStreams{}, nil)
+	f.DefaultEndpoints = []string{"unix:///run/containerd/containerd.sock", "unix:///run/crio/crio.sock", "unix:///var/run/cri-dockerd.sock"}
 	app := newApp(f)
 	var b strings.Builder
 	b.WriteString("# Command reference\n\n")
-	b.WriteString("Generated from the command tree by `go test ./pkg/commands -update`; do not edit by hand.\n\n")
+	b.WriteString("Generated from the command tree by `make golden`; do not edit by hand.\n\n")
 	b.WriteString("```\ncrictl [global options] command [command options] [arguments...]\n```\n\n")
 	b.WriteString("Flags may follow arguments (`crictl inspect ID -o json`); global options go before the command.\n\n")
 	b.WriteString("## Global options\n\n")
@@ -37,7 +38,7 @@ func TestCommandReference(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil || string(want) != b.String() {
-		t.Errorf("docs/commands.md is out of date: run go test ./pkg/commands -update")
+		t.Errorf("docs/commands.md is out of date: run make golden")
 	}
 }
 

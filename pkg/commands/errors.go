@@ -23,18 +23,22 @@ func usagef(cmd, format string, args ...any) error {
 	return &UsageError{Cmd: cmd, Err: fmt.Errorf(format, args...)}
 }
 
-// ExitError ends crictl with the exit code of a command that ran in a
-// container (exec, attach); Msg, when set, is printed first.
+// ExitError ends crictl with the non-zero exit code of a command that ran
+// in a container (exec, attach).
 type ExitError struct {
 	Code int
-	Msg  string
 }
 
-func (e *ExitError) Error() string {
-	if e.Msg != "" {
-		return e.Msg
-	}
-	return fmt.Sprintf("exit code %d", e.Code)
+func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
+
+// detachedError ends an exec or attach session the user detached from:
+// exit 0, with a note that the process goes on.
+type detachedError struct {
+	keys string
+}
+
+func (e *detachedError) Error() string {
+	return "detached (" + e.keys + "); the process goes on in the container"
 }
 
 // silentError has been reported already (e.g. per item); it only sets the
@@ -46,32 +50,27 @@ func (silentError) Error() string { return "" }
 // errSilent ends the command with exit 1 without another message.
 var errSilent error = silentError{}
 
-// exitCode reports an error on stderr, once, and returns the exit code.
-func exitCode(errOut func(string), err error) int {
-	if err == nil {
-		return 0
-	}
+// exitStatus is how a command's error ends crictl: the exit code, and the
+// message to print on stderr ("" for none).
+func exitStatus(err error) (code int, msg string) {
 	var ee *ExitError
-	if errors.As(err, &ee) {
-		if ee.Msg != "" {
-			errOut(ee.Msg)
-		}
-		return ee.Code
-	}
-	if errors.Is(err, errSilent) {
-		return 1
-	}
-	if errors.Is(err, context.Canceled) {
-		errOut("interrupted")
-		return 1
-	}
-	msg := err.Error()
+	var de *detachedError
 	var ue *UsageError
-	if errors.As(err, &ue) && ue.Cmd != "" {
-		msg += fmt.Sprintf(" (see 'crictl %s --help')", ue.Cmd)
+	switch {
+	case err == nil:
+		return 0, ""
+	case errors.As(err, &ee):
+		return ee.Code, ""
+	case errors.As(err, &de):
+		return 0, de.Error()
+	case errors.Is(err, errSilent):
+		return 1, ""
+	case errors.Is(err, context.Canceled):
+		return 1, "interrupted"
+	case errors.As(err, &ue) && ue.Cmd != "":
+		return 1, fmt.Sprintf("%s (see 'crictl %s --help')", err, ue.Cmd)
 	}
-	errOut(msg)
-	return 1
+	return 1, err.Error()
 }
 
 // oneLine escapes a message from crictl or the runtime so it is one safe

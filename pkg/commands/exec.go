@@ -10,25 +10,25 @@ import (
 	"time"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
-	"github.com/crictl/crictl/pkg/stream"
+	"github.com/crictl/crictl/pkg/parallel"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 type execOptions struct {
-	filter       containerFilter
-	stream       streamOptions
+	filter       filterFlags
+	session      sessionFlags
 	sync         bool
 	timeout      int64
-	tty, stdin   bool
-	detachKeys   string
 	quiet        bool
 	ignoreErrors bool
 	parallel     bool
 	maxParallel  int
 
-	keys []byte
+	containers *kube.ContainerFilter
 }
 
 func newExecCommand(f *Factory) *cli.Command {
@@ -36,84 +36,42 @@ func newExecCommand(f *Factory) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "sync", Aliases: []string{"s"}, Destination: &o.sync, Usage: "run the command with ExecSync: no stdin, its stdout and stderr are returned when it ends"},
 		&cli.Int64Flag{Name: "timeout", Destination: &o.timeout, Usage: "with --sync: seconds the runtime lets the command run (0: no limit)"},
-		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Destination: &o.stdin, Usage: "send crictl's stdin to the command"},
-		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Destination: &o.tty, Usage: "run the command in a terminal (needs -i and a terminal on stdin)"},
-		&cli.StringFlag{Name: "detach-keys", Value: stream.DefaultDetachKeys, Destination: &o.detachKeys,
-			Usage: `with -t: the keys that end the session and leave the command running (ctrl-<letter> or a character, comma-separated; "" disables)`},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "with filter flags: no header line before each container's output"},
 		&cli.BoolFlag{Name: "ignore-errors", Aliases: []string{"e"}, Destination: &o.ignoreErrors, Usage: "exit 0 even when the command failed in some containers (the failures are still reported)"},
 		&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Destination: &o.parallel, Usage: "with filter flags: run in the selected containers concurrently (at most --max-parallel at a time); each container's output is printed as a block when it ends"},
-		&cli.IntFlag{Name: "max-parallel", Value: 8, Destination: &o.maxParallel, Usage: "with --parallel: containers run at the same time"},
+		&cli.IntFlag{Name: "max-parallel", Value: parallel.DefaultLimit, Destination: &o.maxParallel, Usage: "with --parallel: containers run at the same time"},
 	}
-	flags = append(flags, execFilterFlags(&o.filter)...)
-	flags = append(flags, o.stream.flags()...)
+	// The container filter flags as exec words them: --state has no -s
+	// (that is --sync), there is no --id or --all, and they select running
+	// containers unless --state says otherwise.
+	flags = append(flags, o.filter.flags(selectionUsage(false, "with no CONTAINER: ", "", fID, fAll), fState)...)
+	flags = append(flags, o.session.flags("interactive", "send crictl's stdin to the command", "run the command in a terminal",
+		"end the session and leave the command running")...)
 	return &cli.Command{
-		Name:      "exec",
-		Usage:     "Run a command in a running container",
-		ArgsUsage: "[CONTAINER (ID, ID prefix or name)] COMMAND [ARG...]",
-		Description: "Everything after CONTAINER (or, with filter flags, after the flags) is the command, passed as it is.\n" +
-			"With any of --name, --namespace, --pod, --image, --state, --label, --selector, --latest or --last,\n" +
-			"there is no CONTAINER argument: the command runs in every running container they select, one after\n" +
-			"another (concurrently with --parallel), and crictl exits with the first non-zero exit code.\n" +
-			"exec and exec --sync exit with the command's exit code.",
 		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := o.validate(c, f); err != nil {
-				return err
-			}
-			return runExec(c.Context, f, o, c.Args().Slice())
-		},
+		Action: action(func(c *cli.Context) error { return runExec(c.Context, f, o, c.Args().Slice()) },
+			func(c *cli.Context) error { return o.validate(c, f) }),
 	}
 }
 
-// execFilterFlags are the container filter flags as exec names them: the
-// same as ps, but --state has no -s (that is --sync), there is no --id or
-// --all, and they select running containers unless --state says otherwise.
-func execFilterFlags(o *containerFilter) []cli.Flag {
-	usage := map[string]string{
-		"name":      "with no CONTAINER: run in the containers with this name (exact; a regular expression with --regex)",
-		"namespace": "with no CONTAINER: run in the containers of pods in this namespace (exact; a regular expression with --regex)",
-		"pod":       "with no CONTAINER: run in the containers of this pod (pod ID, ID prefix or name)",
-		"image":     "with no CONTAINER: run in the containers of this image (name[:tag], digest or image ID)",
-		"state":     "with no CONTAINER: run in the containers in this state: created, running, exited or unknown (default: running)",
-		"latest":    "with no CONTAINER: run in the most recently created of the selected containers",
-		"last":      "with no CONTAINER: run in the N most recently created of the selected containers (0: all)",
-	}
-	var out []cli.Flag
-	for _, fl := range o.flags(false) {
-		name := fl.Names()[0]
-		if name == "id" {
-			continue
-		}
-		switch f := fl.(type) {
-		case *cli.StringFlag:
-			if name == "state" {
-				f.Aliases = nil
-			}
-			if u, ok := usage[name]; ok {
-				f.Usage = u
-			}
-		case *cli.BoolFlag:
-			if u, ok := usage[name]; ok {
-				f.Usage = u
-			}
-		case *cli.IntFlag:
-			if u, ok := usage[name]; ok {
-				f.Usage = u
-			}
-		}
-		out = append(out, fl)
-	}
-	return out
-}
+var _ = register(command{name: "exec", group: groupContainers, args: argContainer, firstArgOnly: true, passThrough: true, changes: true, build: newExecCommand,
+	usage: "Run a command in a running container", argsUsage: "[CONTAINER (ID, ID prefix or name)] COMMAND [ARG...]", help: execHelp})
+
+// execHelp is the description in "crictl exec --help".
+const execHelp = `Everything after CONTAINER (or, with filter flags, after the flags) is the command, passed as it is.
+With any of --name, --namespace, --pod, --image, --state, --label, --selector, --latest or --last,
+there is no CONTAINER argument: the command runs in every running container they select, one after
+another (concurrently with --parallel), and crictl exits with the first non-zero exit code.
+exec and exec --sync exit with the command's exit code.`
 
 func (o *execOptions) validate(c *cli.Context, f *Factory) error {
 	cmd := commandPath(c)
-	if err := o.filter.validate(c); err != nil {
+	var err error
+	if o.containers, err = o.filter.containerFilter(cmd); err != nil {
 		return err
 	}
 	min := 2
-	if o.filterMode() {
+	if o.filter.selecting() {
 		min = 1
 	}
 	switch {
@@ -122,36 +80,16 @@ func (o *execOptions) validate(c *cli.Context, f *Factory) error {
 	case c.NArg() < min:
 		return usagef(cmd, "no command given: crictl exec CONTAINER COMMAND [ARG...]")
 	}
-	if o.sync && (o.tty || o.stdin) {
+	if o.sync && (o.session.tty || o.session.stdin) {
 		return usagef(cmd, "--sync runs the command without stdin or a terminal: drop -i/-t, or drop --sync")
 	}
 	if o.timeout < 0 {
 		return usagef(cmd, "--timeout %d: must be 0 or more seconds", o.timeout)
 	}
-	if o.tty && !o.stdin {
-		return usagef(cmd, "-t/--tty needs -i/--interactive")
-	}
-	if o.tty {
-		if _, ok := stdinFd(f); !ok {
-			return usagef(cmd, "-t/--tty needs a terminal on stdin; leave out -t to pipe input")
-		}
-	}
 	if o.maxParallel < 1 {
 		return usagef(cmd, "--max-parallel %d: must be 1 or more", o.maxParallel)
 	}
-	var err error
-	if o.keys, err = stream.ParseDetachKeys(o.detachKeys); err != nil {
-		return usagef(cmd, "--detach-keys: %v", err)
-	}
-	return o.stream.validate(c)
-}
-
-// filterMode reports whether filter flags select the containers (then
-// there is no CONTAINER argument).
-func (o *execOptions) filterMode() bool {
-	fl := &o.filter
-	return fl.name != "" || fl.namespace != "" || fl.pod != "" || fl.image != "" || fl.state != "" ||
-		fl.labels.exact != nil || fl.labels.selector != "" || fl.latest || fl.last > 0
+	return o.session.validate(c, f)
 }
 
 // execTarget is one container the command runs in.
@@ -164,45 +102,51 @@ func (t execTarget) header() string {
 		output.Escape(t.namespace), output.TruncateID(t.id, "", false))
 }
 
+// label names the container in error lines (which are escaped as a whole).
 func (t execTarget) label() string {
-	return fmt.Sprintf("%s (%s)", output.Escape(t.name), output.TruncateID(t.id, "", false))
+	return fmt.Sprintf("%s (%s)", t.name, output.TruncateID(t.id, "", false))
 }
 
 func runExec(ctx context.Context, f *Factory, o *execOptions, args []string) error {
-	if !o.filterMode() {
-		id, err := (&resolver{f: f}).container(ctx, args[0])
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	if !o.filter.selecting() {
+		id, err := resolve.New(rs, resolve.Scope{}).Container(ctx, args[0])
 		if err != nil {
 			return err
 		}
 		err = execOne(ctx, f, o, id, args[1:], f.IO.Out, f.IO.ErrOut)
 		if o.ignoreErrors && err != nil && !errors.Is(err, context.Canceled) {
 			var ee *ExitError
-			if errors.As(err, &ee) && ee.Code == 0 {
+			var de *detachedError
+			switch {
+			case errors.As(err, &de):
 				return err
-			}
-			if !errors.As(err, &ee) {
-				fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
+			case !errors.As(err, &ee):
+				f.printError(err)
 			}
 			return nil
 		}
 		return err
 	}
-	if o.filter.state == "" {
-		o.filter.stateV = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
+	if o.containers.State == nil {
+		o.containers.State = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
 	}
-	res, err := o.filter.list(ctx, f, !o.quiet, false)
+	res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{Pods: !o.quiet})
 	if err != nil {
 		return err
 	}
-	if len(res.containers) == 0 {
-		return errors.New("no containers match the filter flags")
+	if len(res.Items) == 0 {
+		return errors.New("No containers found per filter flags") //nolint:staticcheck // the reference's words, which scripts grep for
 	}
-	if len(res.containers) > 1 && (o.stdin || o.tty) {
-		return fmt.Errorf("-i and -t work with one container, and %d match the filter flags: narrow them (--latest picks the newest)", len(res.containers))
+	if len(res.Items) > 1 && (o.session.stdin || o.session.tty) {
+		return fmt.Errorf("-i and -t work with one container, and %d match the filter flags: narrow them (--latest picks the newest)", len(res.Items))
 	}
-	targets := make([]execTarget, len(res.containers))
-	for i, c := range res.containers {
-		pod, ns := res.pods.podOf(c)
+	targets := make([]execTarget, len(res.Items))
+	for i, c := range res.Items {
+		pod, ns := res.Pods.PodOf(c)
 		targets[i] = execTarget{id: c.GetId(), name: c.GetMetadata().GetName(), pod: pod, namespace: ns}
 	}
 	return execMany(ctx, f, o, targets, args)
@@ -221,10 +165,10 @@ func execMany(ctx context.Context, f *Factory, o *execOptions, targets []execTar
 		case err == nil, errors.Is(err, context.Canceled):
 		case errors.As(err, &ee):
 			if ee.Code != 0 {
-				fmt.Fprintf(f.IO.ErrOut, "crictl: %s: the command exited with code %d\n", t.label(), ee.Code)
+				f.errorf("%s: command terminated with exit code %d", t.label(), ee.Code)
 			}
 		default:
-			fmt.Fprintf(f.IO.ErrOut, "crictl: %s: %s\n", t.label(), oneLine(err.Error()))
+			f.errorf("%s: %w", t.label(), err)
 		}
 	}
 	if !o.parallel {
@@ -232,47 +176,33 @@ func execMany(ctx context.Context, f *Factory, o *execOptions, targets []execTar
 			if ctx.Err() != nil {
 				break
 			}
-			if !o.quiet && !o.tty {
+			if !o.quiet && !o.session.tty {
 				fmt.Fprintln(f.IO.Out, t.header())
-				flushOut(f)
+				f.flushOut()
 			}
 			errs[i] = execOne(ctx, f, o, t.id, cmd, f.IO.Out, f.IO.ErrOut)
-			flushOut(f)
-			if ee := new(ExitError); errors.As(errs[i], &ee) && ee.Code == 0 {
-				// Detached: the session is over.
+			f.flushOut()
+			if de := new(detachedError); errors.As(errs[i], &de) {
+				// The session is over.
 				return errs[i]
 			}
 			report(t, errs[i])
 		}
 	} else {
-		sem := make(chan struct{}, o.maxParallel)
-		var wg sync.WaitGroup
-		for i, t := range targets {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+		parallel.ForEach(ctx, len(targets), o.maxParallel, func(i int) {
+			t := targets[i]
+			var out, errOut bytes.Buffer
+			errs[i] = execOne(ctx, f, o, t.id, cmd, &out, &errOut)
+			printMu.Lock()
+			defer printMu.Unlock()
+			if !o.quiet {
+				fmt.Fprintln(f.IO.Out, t.header())
 			}
-			if ctx.Err() != nil {
-				break
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				var out, errOut bytes.Buffer
-				errs[i] = execOne(ctx, f, o, t.id, cmd, &out, &errOut)
-				printMu.Lock()
-				defer printMu.Unlock()
-				if !o.quiet {
-					fmt.Fprintln(f.IO.Out, t.header())
-				}
-				_, _ = f.IO.Out.Write(out.Bytes()) // a failed write is reported at the end
-				flushOut(f)
-				_, _ = f.IO.ErrOut.Write(errOut.Bytes())
-				report(t, errs[i])
-			}()
-		}
-		wg.Wait()
+			_, _ = f.IO.Out.Write(out.Bytes()) // a failed write is reported at the end
+			f.flushOut()
+			_, _ = f.IO.ErrOut.Write(errOut.Bytes())
+			report(t, errs[i])
+		})
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -295,12 +225,6 @@ func execManyResult(errs []error, ignore bool) error {
 	return nil
 }
 
-func flushOut(f *Factory) {
-	if fl, ok := f.IO.Out.(interface{ Flush() error }); ok {
-		_ = fl.Flush() // a failed write is reported at the end
-	}
-}
-
 // execOne runs the command in one container, writing its output to out
 // and errOut; a remote exit code comes back as an *ExitError.
 func execOne(ctx context.Context, f *Factory, o *execOptions, id string, cmd []string, out, errOut io.Writer) error {
@@ -312,14 +236,12 @@ func execOne(ctx context.Context, f *Factory, o *execOptions, id string, cmd []s
 		return execSync(ctx, f, rs, o, id, cmd, out, errOut)
 	}
 	resp, err := rs.Exec(ctx, &runtimeapi.ExecRequest{
-		ContainerId: id, Cmd: cmd, Tty: o.tty, Stdin: o.stdin, Stdout: true, Stderr: !o.tty,
+		ContainerId: id, Cmd: cmd, Tty: o.session.tty, Stdin: o.session.stdin, Stdout: true, Stderr: !o.session.tty,
 	})
 	if err != nil {
 		return err
 	}
-	return runStream(ctx, f, &o.stream, resp.GetUrl(), streamSession{
-		stdin: o.stdin, tty: o.tty, keys: o.keys, out: out, errOut: errOut,
-	})
+	return o.session.run(ctx, f, resp.GetUrl(), out, errOut)
 }
 
 func execSync(ctx context.Context, f *Factory, rs runtimeapi.RuntimeServiceClient, o *execOptions, id string, cmd []string, out, errOut io.Writer) error {
@@ -351,76 +273,4 @@ func execSync(ctx context.Context, f *Factory, rs runtimeapi.RuntimeServiceClien
 		return &ExitError{Code: exitCodeOf(int(code))}
 	}
 	return nil
-}
-
-// streamSession is what one exec or attach session reads and writes.
-type streamSession struct {
-	stdin, tty bool
-	keys       []byte
-	out        io.Writer
-	errOut     io.Writer
-}
-
-// runStream connects to the stream URL the runtime returned and runs the
-// session; with a terminal, raw mode starts only once the stream is up and
-// ends on every way out.
-func runStream(ctx context.Context, f *Factory, so *streamOptions, url string, ss streamSession) (err error) {
-	t, err := so.target(f, url)
-	if err != nil {
-		return err
-	}
-	sio := stream.IO{Stdout: flushWriter{ss.out}}
-	if !ss.tty {
-		sio.Stderr = ss.errOut
-	}
-	if ss.stdin {
-		sio.Stdin = f.IO.In
-	}
-	if ss.tty {
-		var tty *ttySession
-		ctx, tty, err = newTTYSession(ctx, f)
-		if err != nil {
-			return err
-		}
-		defer tty.restore()
-		sio.TTY = true
-		sio.Resize = tty.resize
-		sio.DetachKeys = ss.keys
-		sio.Ready = tty.ready
-	}
-	err = stream.RemoteCommand(ctx, t, sio)
-	var ee *stream.ExitError
-	var we *stream.LocalWriteError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ee):
-		return &ExitError{Code: exitCodeOf(ee.Code)}
-	case errors.Is(err, stream.ErrDetached):
-		return &ExitError{Code: 0, Msg: "detached (" + detachKeysText(ss.keys) + "); the process goes on in the container"}
-	case errors.As(err, &we) && isBrokenPipe(we.Err):
-		// Whoever read the output has gone: end quietly.
-		return nil
-	}
-	return so.streamError(err)
-}
-
-func detachKeysText(keys []byte) string {
-	var b bytes.Buffer
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		switch {
-		case k == 0:
-			b.WriteString("ctrl-@")
-		case k >= 1 && k <= 26:
-			b.WriteString("ctrl-" + string(rune('a'+k-1)))
-		case k >= 27 && k <= 31:
-			b.WriteString("ctrl-" + string(rune('['+k-27)))
-		default:
-			b.WriteByte(k)
-		}
-	}
-	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/profile"
+	"github.com/crictl/crictl/pkg/tracing"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -24,6 +27,13 @@ type Factory struct {
 	DefaultEndpoints []string
 	// Version is crictl's own version.
 	Version string
+	// InterfaceAddrs lists this machine's addresses (stream URLs must point
+	// at one, or at loopback); nil is net.InterfaceAddrs.
+	InterfaceAddrs func() ([]net.Addr, error)
+	// Location is the time zone of the times crictl prints as the
+	// reference does, in local time (inspect, pods -v); nil is the
+	// machine's.
+	Location *time.Location
 	// ReadPassword reads a password from the terminal without echo; nil
 	// reads the terminal on stdin.
 	ReadPassword func(ctx context.Context) ([]byte, error)
@@ -31,50 +41,94 @@ type Factory struct {
 	exitHooks *exitHooks
 
 	flags     config.Flags
-	cfg       *config.Config
+	resolved  *config.Resolved
 	cfgErr    error
 	runtime   *cri.Conn
 	image     *cri.Conn
 	runtimeEP string
+
+	tracer  *tracing.Tracer  // --enable-tracing
+	profile *profile.Session // --profile-cpu, --profile-mem
+}
+
+// localTime is a CRI nanosecond timestamp in the factory's time zone.
+func (f *Factory) localTime(ns int64) time.Time {
+	loc := f.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return time.Unix(0, ns).In(loc)
 }
 
 // Config resolves the configuration once (flag > env > file > default).
 func (f *Factory) Config() (*config.Config, error) {
-	if f.cfg == nil && f.cfgErr == nil {
+	if f.resolved == nil && f.cfgErr == nil {
 		r, err := config.Resolve(f.flags, f.Getenv)
 		if err != nil {
 			f.cfgErr = err
 		} else {
-			f.cfg = &r.Config
+			f.resolved = &r
+			for _, w := range r.Warnings {
+				f.warnf("%s", w)
+			}
 		}
 	}
-	return f.cfg, f.cfgErr
+	if f.cfgErr != nil {
+		return nil, f.cfgErr
+	}
+	return &f.resolved.Config, nil
 }
 
-func (f *Factory) connOptions(cfg *config.Config) cri.Options {
-	o := cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries}
-	if cfg.Debug {
-		o.Debug = f.IO.ErrOut
+// configForReport resolves the configuration for a command that reports
+// on it (doctor) instead of failing on it: a config file that cannot be
+// used is returned as fileErr and the flags and environment alone are
+// used, as with --config /dev/null. The file's warnings are returned, not
+// printed. path is the config file that was looked for.
+func (f *Factory) configForReport() (r config.Resolved, path string, fileErr, err error) {
+	path, _, _ = config.ConfigPath(f.flags, f.Getenv)
+	r, fileErr = config.Resolve(f.flags, f.Getenv)
+	if fileErr != nil {
+		fl := f.flags
+		none := os.DevNull
+		fl.ConfigPath = &none
+		if r, err = config.Resolve(fl, f.Getenv); err != nil {
+			return r, path, fileErr, err
+		}
 	}
-	return o
+	f.resolved, f.cfgErr = &r, nil
+	return r, path, fileErr, nil
+}
+
+// endpointProbed tells whether the runtime endpoint in use was found by
+// probing the defaults rather than configured; call it after Runtime.
+func (f *Factory) endpointProbed() (endpoint string, probed bool) {
+	return f.runtimeEP, f.resolved != nil && f.resolved.RuntimeEndpoint == ""
+}
+
+// refuseIfReadOnly fails a command that can change the node when read-only
+// mode is on, before any RPC, naming the setting that turned it on.
+func (f *Factory) refuseIfReadOnly(cmd string) error {
+	if _, err := f.Config(); err != nil {
+		return err
+	}
+	if reason := f.resolved.ReadOnlyReason(); reason != "" {
+		return fmt.Errorf("%s refused: read-only mode is on (%s); it can change the node or a container", cmd, reason)
+	}
+	return nil
+}
+
+// debugOut is where -D writes: stderr, or nowhere without -D.
+func (f *Factory) debugOut(cfg *config.Config) io.Writer {
+	if cfg.Debug {
+		return f.IO.ErrOut
+	}
+	return nil
 }
 
 // Runtime returns the runtime service client, dialing on first use.
 func (f *Factory) Runtime() (runtimeapi.RuntimeServiceClient, error) {
-	if f.runtime == nil {
-		cfg, err := f.Config()
-		if err != nil {
-			return nil, err
-		}
-		ep, err := f.runtimeEndpoint(cfg)
-		if err != nil {
-			return nil, err
-		}
-		if f.image != nil && sameEndpoint(f.image.Endpoint(), ep) {
-			f.runtime = f.image
-		} else if f.runtime, err = cri.Dial(ep, f.connOptions(cfg)); err != nil {
-			return nil, err
-		}
+	if err := f.dial(&f.runtime, f.image, f.runtimeEndpoint); err != nil {
+		return nil, err
 	}
 	return f.runtime.Runtime(), nil
 }
@@ -82,24 +136,46 @@ func (f *Factory) Runtime() (runtimeapi.RuntimeServiceClient, error) {
 // Image returns the image service client, dialing on first use; it shares
 // the runtime's connection when both endpoints are the same.
 func (f *Factory) Image() (runtimeapi.ImageServiceClient, error) {
-	if f.image == nil {
-		cfg, err := f.Config()
-		if err != nil {
-			return nil, err
+	if err := f.dial(&f.image, f.runtime, func(cfg *config.Config) (string, error) {
+		if cfg.ImageEndpoint != "" {
+			return cfg.ImageEndpoint, nil
 		}
-		ep := cfg.ImageEndpoint
-		if ep == "" {
-			if ep, err = f.runtimeEndpoint(cfg); err != nil {
-				return nil, err
-			}
-		}
-		if f.runtime != nil && sameEndpoint(f.runtime.Endpoint(), ep) {
-			f.image = f.runtime
-		} else if f.image, err = cri.Dial(ep, f.connOptions(cfg)); err != nil {
-			return nil, err
-		}
+		return f.runtimeEndpoint(cfg)
+	}); err != nil {
+		return nil, err
 	}
 	return f.image.Image(), nil
+}
+
+// dial sets *conn, once: other when it is open to the same endpoint, else a
+// new connection to the endpoint the configuration names.
+func (f *Factory) dial(conn **cri.Conn, other *cri.Conn, endpoint func(*config.Config) (string, error)) error {
+	if *conn != nil {
+		return nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	ep, err := endpoint(cfg)
+	if err != nil {
+		return err
+	}
+	if other != nil && sameEndpoint(other.Endpoint(), ep) {
+		*conn = other
+		return nil
+	}
+	*conn, err = cri.Dial(ep, f.connOptions(cfg))
+	return err
+}
+
+func (f *Factory) connOptions(cfg *config.Config) cri.Options {
+	o := cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries, Debug: f.debugOut(cfg)}
+	if f.tracer != nil {
+		o.UnaryInterceptors = append(o.UnaryInterceptors, f.tracer.UnaryClientInterceptor())
+		o.StreamInterceptors = append(o.StreamInterceptors, f.tracer.StreamClientInterceptor())
+	}
+	return o
 }
 
 // Close closes the connections.

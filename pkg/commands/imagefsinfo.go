@@ -6,27 +6,19 @@ import (
 
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
-	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func newImageFsInfoCommand(f *Factory) *cli.Command {
 	var out outputOptions
 	return &cli.Command{
-		Name:  "imagefsinfo",
-		Usage: "Return image filesystem info",
-		Flags: out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat),
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			if err := out.validate(c); err != nil {
-				return err
-			}
-			return runImageFsInfo(c.Context, f, &out)
-		},
+		Flags:  out.flags(inspectFormats...),
+		Action: action(func(c *cli.Context) error { return runImageFsInfo(c.Context, f, &out) }, noArgs, out.validate),
 	}
 }
+
+var _ = register(command{name: "imagefsinfo", group: groupImages, build: newImageFsInfoCommand,
+	usage: "Return image filesystem info"})
 
 func runImageFsInfo(ctx context.Context, f *Factory, out *outputOptions) error {
 	is, err := f.Image()
@@ -45,44 +37,22 @@ func runImageFsInfo(ctx context.Context, f *Factory, out *outputOptions) error {
 		return out.document(f, doc)
 	}
 	var kv output.KV
-	fsTable(&kv, "Image Filesystem", r.GetImageFilesystems())
-	fsTable(&kv, "Container Filesystem", r.GetContainerFilesystems())
+	fsTable(&kv, "Container", r.GetContainerFilesystems())
+	fsTable(&kv, "Image", r.GetImageFilesystems())
 	_, err = kv.WriteTo(f.IO.Out)
 	return err
 }
 
+// fsTable writes filesystems as the reference's imagefsinfo -o table does,
+// line for line: a "<title> Filesystem" line, then TimeStamp, Disk, Inodes
+// and Mountpoint of each, so a script reading those lines reads ours alike.
 func fsTable(kv *output.KV, title string, fss []*runtimeapi.FilesystemUsage) {
-	kv.Header(title)
+	kv.Line(title + " Filesystem")
 	for i, fs := range fss {
 		n := "[" + strconv.Itoa(i) + "]"
-		kv.Add("\tTimeStamp"+n, strconv.FormatInt(fs.GetTimestamp(), 10))
-		kv.Add("\tMountpoint"+n, fs.GetFsId().GetMountpoint())
-		if fs.GetUsedBytes() != nil {
-			kv.Add("\tDisk"+n, output.Size(fs.GetUsedBytes().GetValue()))
-		}
-		if fs.GetInodesUsed() != nil {
-			kv.Add("\tInodes"+n, strconv.FormatUint(fs.GetInodesUsed().GetValue(), 10))
-		}
+		kv.Add("TimeStamp"+n, strconv.FormatInt(fs.GetTimestamp(), 10))
+		kv.Add("Disk"+n, output.HumanSize(fs.GetUsedBytes().GetValue()))
+		kv.Add("Inodes"+n, strconv.FormatUint(fs.GetInodesUsed().GetValue(), 10))
+		kv.Add("Mountpoint"+n, fs.GetFsId().GetMountpoint())
 	}
-}
-
-// protoValue is a message as generic JSON values (for composite documents).
-func protoValue(m proto.Message) (any, error) {
-	raw, err := output.MarshalJSON(m)
-	if err != nil {
-		return nil, err
-	}
-	return output.Decode(raw)
-}
-
-func protoList[T proto.Message](ms []T) ([]any, error) {
-	out := make([]any, len(ms))
-	for i, m := range ms {
-		v, err := protoValue(m)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
 }

@@ -8,52 +8,81 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crictl/crictl/pkg/imageref"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 type imagesOptions struct {
-	verbose, quiet, digests   bool
-	noTrunc, pinned, noHeader bool
-	filters                   cli.StringSlice
-	out                       outputOptions
+	list            listFlags
+	filter          imageFilterFlag
+	digests, pinned bool
 }
 
 func newImagesCommand(f *Factory) *cli.Command {
 	o := &imagesOptions{}
 	flags := []cli.Flag{
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Destination: &o.verbose, Usage: "show every field of each image"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "print only image IDs"},
-		&cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Destination: &o.filters,
-			Usage: "filter images (repeatable, applied in order): dangling=true|false, reference=REGEX, before=IMAGE, since=IMAGE"},
+		o.filter.flag("filter images (repeatable, applied in order): dangling=true|false, reference=REGEX, before=IMAGE, since=IMAGE"),
 		&cli.BoolFlag{Name: "digests", Destination: &o.digests, Usage: "show digests"},
-		&cli.BoolFlag{Name: "no-trunc", Destination: &o.noTrunc, Usage: "show full image IDs and digests"},
 		&cli.BoolFlag{Name: "pinned", Destination: &o.pinned, Usage: "show whether each image is pinned"},
-		&cli.BoolFlag{Name: "no-headers", Destination: &o.noHeader, Usage: "print tables without the header line"},
 	}
-	flags = append(flags, o.out.flags(output.TableFormat, output.TableFormat, output.Wide, output.JSON, output.YAML, output.GoTemplate)...)
 	return &cli.Command{
-		Name:      "images",
-		Aliases:   []string{"image", "img"},
-		Usage:     "List images",
-		ArgsUsage: "[REPOSITORY[:TAG]]",
-		Flags:     flags,
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return usagef(commandPath(c), "images takes at most one REPOSITORY[:TAG] argument")
-			}
-			if err := o.out.validate(c); err != nil {
-				return err
-			}
-			for _, fl := range o.filters.Value() {
-				if err := checkImageFilter(fl); err != nil {
-					return usagef(commandPath(c), "%v", err)
+		Flags: append(flags, o.list.flags("image", "image IDs and digests")...),
+		Action: action(func(c *cli.Context) error { return runImages(c.Context, f, o, c.Args().First()) },
+			func(c *cli.Context) error {
+				if c.NArg() > 1 {
+					return usagef(commandPath(c), "images takes at most one REPOSITORY[:TAG] argument")
 				}
-			}
-			return runImages(c.Context, f, o, c.Args().First())
-		},
+				return checkImageArgs(c)
+			}, o.list.out.validate, o.filter.validate),
 	}
+}
+
+var _ = register(command{name: "images", aliases: []string{"image", "img"}, group: groupImages, args: argImage, build: newImagesCommand,
+	usage: "List images", argsUsage: "[REPOSITORY[:TAG]]"})
+
+// checkImageArgs checks image arguments before any RPC, as pull does: an
+// image ID or ID prefix (hex, with or without "sha256:"), or a reference
+// by the distribution grammar; never a round trip to learn that "a b" or
+// "UPPER/x" names nothing.
+func checkImageArgs(c *cli.Context) error {
+	for _, a := range c.Args().Slice() {
+		if kube.IsHex(strings.TrimPrefix(a, "sha256:")) {
+			continue
+		}
+		if _, err := imageref.Parse(a); err != nil {
+			return usagef(commandPath(c), "%v", err)
+		}
+	}
+	return nil
+}
+
+// imageFilterFlag is --filter/-f of images and inspecti.
+type imageFilterFlag struct {
+	values cli.StringSlice
+}
+
+func (o *imageFilterFlag) flag(usage string) cli.Flag {
+	return &cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Destination: &o.values, Usage: usage}
+}
+
+func (o *imageFilterFlag) validate(c *cli.Context) error {
+	for _, fl := range o.values.Value() {
+		if err := checkImageFilter(fl); err != nil {
+			return usagef(commandPath(c), "%v", err)
+		}
+	}
+	return nil
+}
+
+// apply keeps the images the filters select, in order.
+func (o *imageFilterFlag) apply(images []*runtimeapi.Image) []*runtimeapi.Image {
+	for _, fl := range o.values.Value() {
+		images = applyImageFilter(images, fl)
+	}
+	return images
 }
 
 func checkImageFilter(fl string) error {
@@ -73,7 +102,7 @@ func checkImageFilter(fl string) error {
 	case k == "before" || k == "since":
 		return nil
 	}
-	return fmt.Errorf("--filter %q: use dangling=, reference=, before= or since=", fl)
+	return fmt.Errorf("unknown filter flag: %s (use dangling=, reference=, before= or since=)", fl)
 }
 
 // listImages lists images and applies the REPO[:TAG] argument on our side:
@@ -93,9 +122,9 @@ func listImages(ctx context.Context, f *Factory, repo string) ([]*runtimeapi.Ima
 	}
 	images := r.Images
 	if repo != "" {
-		images = slices.DeleteFunc(slices.Clone(images), func(img *runtimeapi.Image) bool { return !matchesRepo(img, repo) })
+		images = slices.DeleteFunc(slices.Clone(images), func(img *runtimeapi.Image) bool { return !kube.MatchesRepo(img, repo) })
 	}
-	sortImages(images)
+	kube.SortImages(images)
 	return images, nil
 }
 
@@ -104,19 +133,11 @@ func runImages(ctx context.Context, f *Factory, o *imagesOptions, repo string) e
 	if err != nil {
 		return err
 	}
-	for _, fl := range o.filters.Value() {
-		images = applyImageFilter(images, fl)
-	}
-	switch {
-	case o.out.isDocument():
-		return o.out.document(f, &runtimeapi.ListImagesResponse{Images: images})
-	case o.quiet:
-		return writeIDs(f, images)
-	case o.verbose:
-		return imagesVerbose(f, images)
-	}
-	wide := o.out.format == output.Wide
-	return imagesTable(images, o.digests || wide, o.pinned || wide, o.noTrunc).Write(f.IO.Out, o.noHeader)
+	images = o.filter.apply(images)
+	wide := o.list.out.format == output.Wide
+	return printList(f, &o.list, &runtimeapi.ListImagesResponse{Images: images}, images,
+		func() error { return imagesVerbose(f, images) },
+		func() *output.Table { return imagesTable(images, o.digests || wide, o.pinned || wide, o.list.noTrunc) })
 }
 
 func applyImageFilter(images []*runtimeapi.Image, fl string) []*runtimeapi.Image {
@@ -144,7 +165,7 @@ func applyImageFilter(images []*runtimeapi.Image, fl string) []*runtimeapi.Image
 		// order of the list stands in for it: since=X keeps what is listed
 		// before X, before=X what is listed after it.
 		at := slices.IndexFunc(images, func(img *runtimeapi.Image) bool {
-			return matchesRepo(img, v) || strings.HasPrefix(strings.TrimPrefix(img.GetId(), "sha256:"), strings.TrimPrefix(v, "sha256:"))
+			return kube.MatchesRepo(img, v) || strings.HasPrefix(strings.TrimPrefix(img.GetId(), "sha256:"), strings.TrimPrefix(v, "sha256:"))
 		})
 		if at < 0 {
 			return images
@@ -161,7 +182,7 @@ func applyImageFilter(images []*runtimeapi.Image, fl string) []*runtimeapi.Image
 func imageNames(img *runtimeapi.Image) []string {
 	var names []string
 	for _, t := range img.GetRepoTags() {
-		repo, _ := splitRepoTag(t)
+		repo, _ := imageref.SplitRepoTag(t)
 		names = append(names, repo, t)
 	}
 	for _, d := range img.GetRepoDigests() {
@@ -196,7 +217,7 @@ func imagesTable(images []*runtimeapi.Image, digests, pinned, noTrunc bool) *out
 			tags = []string{name + ":<none>"}
 		}
 		for _, tag := range tags {
-			repo, tg := splitRepoTag(tag)
+			repo, tg := imageref.SplitRepoTag(tag)
 			if repo == "<none>" {
 				repo = name
 			}
@@ -217,15 +238,26 @@ func imagesTable(images []*runtimeapi.Image, digests, pinned, noTrunc bool) *out
 func imagesVerbose(f *Factory, images []*runtimeapi.Image) error {
 	var kv output.KV
 	for _, img := range images {
+		// The reference's lines: one RepoTags line per tag and one
+		// RepoDigests line per digest (scripts split on ": " and take
+		// the second field).
 		kv.Add("ID", img.GetId())
-		kv.Add("RepoTags", strings.Join(img.GetRepoTags(), " "))
-		kv.Add("RepoDigests", strings.Join(img.GetRepoDigests(), " "))
-		kv.Add("Size", strconv.FormatUint(img.GetSize(), 10))
+		for _, t := range img.GetRepoTags() {
+			kv.Add("RepoTags", t)
+		}
+		for _, d := range img.GetRepoDigests() {
+			kv.Add("RepoDigests", d)
+		}
+		if img.GetSize() != 0 {
+			kv.Add("Size", strconv.FormatUint(img.GetSize(), 10))
+		}
 		if img.GetUid() != nil {
 			kv.Add("Uid", strconv.FormatInt(img.GetUid().GetValue(), 10))
 		}
 		addIf(&kv, "Username", img.GetUsername())
-		kv.Add("Pinned", strconv.FormatBool(img.GetPinned()))
+		if img.GetPinned() {
+			kv.Add("Pinned", "true")
+		}
 		kv.Blank()
 	}
 	_, err := kv.WriteTo(f.IO.Out)

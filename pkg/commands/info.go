@@ -9,25 +9,15 @@ import (
 )
 
 func newInfoCommand(f *Factory) *cli.Command {
-	var out outputOptions
-	var quiet bool
-	flags := append(out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate),
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &quiet, Usage: "leave out the runtime's verbose info"})
+	var o inspectFlags
 	return &cli.Command{
-		Name:  "info",
-		Usage: "Display information of the container runtime",
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			if err := out.validate(c); err != nil {
-				return err
-			}
-			return runInfo(c.Context, f, &out, quiet)
-		},
+		Flags:  o.flags(output.JSON, output.YAML, output.GoTemplate),
+		Action: action(func(c *cli.Context) error { return runInfo(c.Context, f, &o.out, o.quiet) }, noArgs, o.out.validate),
 	}
 }
+
+var _ = register(command{name: "info", group: groupRuntime, build: newInfoCommand,
+	usage: "Display information of the container runtime"})
 
 func runInfo(ctx context.Context, f *Factory, out *outputOptions, quiet bool) error {
 	rs, err := f.Runtime()

@@ -1,181 +1,120 @@
 package commands
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
-	"strings"
-	"sync"
+	"strconv"
 	"time"
 
+	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
-	"google.golang.org/protobuf/proto"
+	"github.com/crictl/crictl/pkg/resolve"
+	"github.com/urfave/cli/v2"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// statusDoc is the inspect document of one object: {"status": ..., plus the
-// runtime's verbose info map, where values that are JSON objects are
-// parsed}, as the reference prints it.
-type statusDoc map[string]any
+type inspectOptions struct {
+	filter filterFlags
+	print  inspectFlags
 
-func newStatusDoc(status proto.Message, info map[string]string, times func(map[string]any)) (statusDoc, error) {
-	doc := statusDoc{}
-	if status != nil {
-		raw, err := output.MarshalJSON(status)
-		if err != nil {
-			return nil, err
-		}
-		v, err := output.Decode(raw)
-		if err != nil {
-			return nil, err
-		}
-		m, _ := v.(map[string]any)
-		if times != nil && m != nil {
-			times(m)
-		}
-		doc["status"] = m
-	}
-	addInfo(doc, info)
-	return doc, nil
+	containers *kube.ContainerFilter
 }
 
-// addInfo merges a runtime info map into a document: JSON object values
-// are decoded (numbers kept exact), other values are strings without
-// surrounding quotes.
-func addInfo(doc map[string]any, info map[string]string) {
-	for k, val := range info {
-		if strings.HasPrefix(val, "{") {
-			if v, err := output.Decode([]byte(val)); err == nil {
-				doc[k] = v
-				continue
-			}
-		}
-		doc[k] = strings.Trim(val, `"`)
+func newInspectCommand(f *Factory) *cli.Command {
+	o := &inspectOptions{}
+	return &cli.Command{
+		Flags: append(o.filter.flags(selectionUsage(false, "with no CONTAINER given: ", "CONTAINER")), o.print.flags(inspectFormats...)...),
+		Action: action(func(c *cli.Context) error { return runInspect(c.Context, f, o, c.Args().Slice()) },
+			o.print.out.validate, func(c *cli.Context) (err error) {
+				o.containers, err = o.filter.containerFilter(commandPath(c))
+				return err
+			}),
 	}
 }
 
-// rfc3339 renders a CRI nanosecond timestamp as the reference's inspect
-// does: RFC 3339 with nanoseconds, local time; zero stays the zero time.
-func rfc3339(ns int64, set bool) string {
-	if !set {
-		return time.Time{}.Format(time.RFC3339Nano)
-	}
-	return time.Unix(0, ns).Format(time.RFC3339Nano)
-}
+var _ = register(command{name: "inspect", group: groupContainers, args: argContainer, build: newInspectCommand,
+	usage: "Display the status of one or more containers", argsUsage: "[CONTAINER (ID, ID prefix or name)...]", help: inspectHelp})
 
-// writeDocs prints inspect documents: one object for one result, an array
-// for several (the reference's shapes).
-func writeDocs(f *Factory, out *outputOptions, docs []statusDoc) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	if len(docs) == 1 {
-		return out.document(f, docs[0])
-	}
-	return out.document(f, docs)
-}
+// inspectHelp is the description in "crictl inspect --help".
+const inspectHelp = `With no container given, inspects the containers the filter flags select (all running ones by default).
+A name is narrowed by --namespace and --pod when given.`
 
-// fanOut runs fn for each index with a bounded number in flight and keeps
-// results in order.
-func fanOut(n int, fn func(i int)) {
-	const parallel = 8
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
-}
-
-// reportAll prints per-item errors (already one line each) and returns
-// errSilent when any item failed, so the good items are printed and the
-// exit code is 1.
-func reportAll(f *Factory, errs []error) error {
-	failed := false
-	for _, err := range errs {
-		if err != nil {
-			failed = true
-			fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
-		}
-	}
-	if failed {
-		return errSilent
-	}
-	return nil
-}
-
-// infoLines renders a verbose info map for the table view: one entry per
-// key, JSON compacted.
-func infoLines(kv *output.KV, info map[string]string) {
-	if len(info) == 0 {
-		return
-	}
-	kv.Header("Info")
-	keys := make([]string, 0, len(info))
-	for k := range info {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := info[k]
-		var buf bytes.Buffer
-		if json.Compact(&buf, []byte(v)) == nil {
-			v = buf.String()
-		}
-		kv.Entry(k, v)
-	}
-}
-
-// inspected is how an inspect command fetches and shows one object.
-type inspected[R any] struct {
-	fetch func(ctx context.Context, id string) (R, error)
-	doc   func(R) (statusDoc, error)
-	table func(*output.KV, R)
-}
-
-// inspectAll fetches the objects concurrently (order kept) and prints
-// those that answered, as one document (an array for several) or as
-// Key: value blocks; it then reports errs (from resolving the arguments)
-// and the failed fetches, one line each, and exits 1 if there were any.
-func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
-	resps := make([]R, len(ids))
-	fetchErrs := make([]error, len(ids))
-	fanOut(len(ids), func(i int) {
-		resps[i], fetchErrs[i] = in.fetch(ctx, ids[i])
-	})
-	var docs []statusDoc
-	var kv output.KV
-	for i, r := range resps {
-		if fetchErrs[i] != nil {
-			continue
-		}
-		if out.format == output.TableFormat {
-			in.table(&kv, r)
-			continue
-		}
-		doc, err := in.doc(r)
-		if err != nil {
-			return err
-		}
-		docs = append(docs, doc)
-	}
-	if out.format == output.TableFormat {
-		if _, err := kv.WriteTo(f.IO.Out); err != nil {
-			return err
-		}
-	} else if err := writeDocs(f, out, docs); err != nil {
+func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []string) error {
+	rs, err := f.Runtime()
+	if err != nil {
 		return err
 	}
-	return reportAll(f, append(errs, fetchErrs...))
+	ids, errs, err := selectIDs(ctx, args, resolve.New(rs, o.filter.scope()).Container, func() ([]string, error) {
+		res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{})
+		if err != nil {
+			return nil, err
+		}
+		return idsOf(res.Items), nil
+	})
+	if err != nil {
+		return err
+	}
+	now := f.Now()
+	quiet := o.print.quiet
+	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
+		fetch: func(ctx context.Context, id string) (*runtimeapi.ContainerStatusResponse, error) {
+			r, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: !quiet})
+			if cri.IsNotFound(err) {
+				err = notFound("container", id, err)
+			}
+			return r, err
+		},
+		doc: func(r *runtimeapi.ContainerStatusResponse) (statusDoc, error) {
+			return newStatusDoc(r.GetStatus(), r.GetInfo(), f.containerTimes(r.GetStatus()))
+		},
+		table: func(kv *output.KV, r *runtimeapi.ContainerStatusResponse) { containerStatusTable(kv, r, now, !quiet) },
+	})
 }
 
-// notFound makes a runtime NotFound answer about one object read well.
-func notFound(kind, arg string, err error) error {
-	return fmt.Errorf("%s %q not found: %w", kind, arg, err)
+// containerTimes replaces the status's nanosecond times with RFC 3339, as
+// the reference's inspect does; startedAt and finishedAt stay the zero time
+// while the container has not started or finished.
+func (f *Factory) containerTimes(st *runtimeapi.ContainerStatus) func(map[string]any) {
+	return func(m map[string]any) {
+		created := st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED
+		exited := st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED ||
+			(st.GetState() == runtimeapi.ContainerState_CONTAINER_UNKNOWN && st.GetFinishedAt() > 0)
+		m["createdAt"] = f.rfc3339(st.GetCreatedAt(), true)
+		m["startedAt"] = f.rfc3339(st.GetStartedAt(), created)
+		m["finishedAt"] = f.rfc3339(st.GetFinishedAt(), exited)
+	}
+}
+
+func containerStatusTable(kv *output.KV, r *runtimeapi.ContainerStatusResponse, now time.Time, verbose bool) {
+	st := r.GetStatus()
+	kv.Add("ID", st.GetId())
+	addIf(kv, "Name", st.GetMetadata().GetName())
+	if st.GetMetadata().GetAttempt() != 0 {
+		kv.Add("Attempt", strconv.FormatUint(uint64(st.GetMetadata().GetAttempt()), 10))
+	}
+	kv.Add("State", kube.EnumName(st.GetState().String(), int32(st.GetState())))
+	kv.Add("Created", output.Age(now, time.Unix(0, st.GetCreatedAt())))
+	if st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED && st.GetStartedAt() > 0 {
+		kv.Add("Started", output.Age(now, time.Unix(0, st.GetStartedAt())))
+	}
+	if st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
+		if st.GetFinishedAt() > 0 {
+			kv.Add("Finished", output.Age(now, time.Unix(0, st.GetFinishedAt())))
+		}
+		kv.Add("Exit Code", strconv.FormatInt(int64(st.GetExitCode()), 10))
+	}
+	addMap(kv, "Labels", st.GetLabels())
+	addMap(kv, "Annotations", st.GetAnnotations())
+	// What crictl adds to the reference's lines comes after them.
+	if st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
+		addIf(kv, "Reason", st.GetReason())
+		addIf(kv, "Message", st.GetMessage())
+	}
+	addIf(kv, "Image", st.GetImage().GetImage())
+	addIf(kv, "Image Ref", st.GetImageRef())
+	addIf(kv, "Log Path", st.GetLogPath())
+	if verbose {
+		infoLines(kv, r.GetInfo())
+	}
+	kv.Blank()
 }

@@ -12,40 +12,29 @@ import (
 )
 
 type inspectiOptions struct {
-	name    string
-	filters cli.StringSlice
-	quiet   bool
-	out     outputOptions
+	name   string
+	filter imageFilterFlag
+	print  inspectFlags
 }
 
 func newInspectiCommand(f *Factory) *cli.Command {
 	o := &inspectiOptions{}
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "name", Destination: &o.name, Usage: "with no IMAGE given: inspect the images of this REPOSITORY[:TAG]"},
-		&cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Destination: &o.filters,
-			Usage: "with no IMAGE given: filter images as `images --filter` does (repeatable)"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"},
+		o.filter.flag("with no IMAGE given: filter images as `images --filter` does (repeatable)"),
 	}
-	flags = append(flags, o.out.flags(output.JSON, output.JSON, output.YAML, output.GoTemplate, output.TableFormat)...)
 	return &cli.Command{
-		Name:        "inspecti",
-		Usage:       "Display the status of one or more images",
-		ArgsUsage:   "[IMAGE (name[:tag], digest, ID or ID prefix)...]",
-		Description: "With no image given, inspects the images --name and --filter select (all images by default).",
-		Flags:       flags,
-		Action: func(c *cli.Context) error {
-			if err := o.out.validate(c); err != nil {
-				return err
-			}
-			for _, fl := range o.filters.Value() {
-				if err := checkImageFilter(fl); err != nil {
-					return usagef(commandPath(c), "%v", err)
-				}
-			}
-			return runInspecti(c.Context, f, o, c.Args().Slice())
-		},
+		Flags: append(flags, o.print.flags(inspectFormats...)...),
+		Action: action(func(c *cli.Context) error { return runInspecti(c.Context, f, o, c.Args().Slice()) },
+			checkImageArgs, o.print.out.validate, o.filter.validate),
 	}
 }
+
+var _ = register(command{name: "inspecti", group: groupImages, args: argImage, build: newInspectiCommand,
+	usage: "Display the status of one or more images", argsUsage: "[IMAGE (name[:tag], digest, ID or ID prefix)...]", help: inspectiHelp})
+
+// inspectiHelp is the description in "crictl inspecti --help".
+const inspectiHelp = `With no image given, inspects the images --name and --filter select (all images by default).`
 
 func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []string) error {
 	refs := args
@@ -54,10 +43,7 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 		if err != nil {
 			return err
 		}
-		for _, fl := range o.filters.Value() {
-			images = applyImageFilter(images, fl)
-		}
-		for _, img := range images {
+		for _, img := range o.filter.apply(images) {
 			refs = append(refs, img.GetId())
 		}
 	}
@@ -65,12 +51,13 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 	if err != nil {
 		return err
 	}
-	return inspectAll(ctx, f, &o.out, refs, nil, inspected[*runtimeapi.ImageStatusResponse]{
+	quiet := o.print.quiet
+	return inspectAll(ctx, f, &o.print.out, refs, nil, inspected[*runtimeapi.ImageStatusResponse]{
 		fetch: func(ctx context.Context, ref string) (*runtimeapi.ImageStatusResponse, error) {
 			if strings.TrimSpace(ref) == "" {
 				return nil, errors.New("empty image reference")
 			}
-			r, err := is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}, Verbose: !o.quiet})
+			r, err := is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}, Verbose: !quiet})
 			if err == nil && r.GetImage() == nil {
 				err = fmt.Errorf("image %q not found", ref)
 			}
@@ -79,7 +66,7 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 		doc: func(r *runtimeapi.ImageStatusResponse) (statusDoc, error) {
 			return newStatusDoc(r.GetImage(), r.GetInfo(), nil)
 		},
-		table: func(kv *output.KV, r *runtimeapi.ImageStatusResponse) { imageStatusTable(kv, r, !o.quiet) },
+		table: func(kv *output.KV, r *runtimeapi.ImageStatusResponse) { imageStatusTable(kv, r, !quiet) },
 	})
 }
 

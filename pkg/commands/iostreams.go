@@ -73,3 +73,27 @@ func (o *outWriter) Flush() error {
 func isBrokenPipe(err error) bool {
 	return errors.Is(err, syscall.EPIPE)
 }
+
+// flushWriter writes through crictl's buffered stdout at once, so a
+// stream's output (exec, attach, logs -f) appears as it arrives.
+type flushWriter struct {
+	w io.Writer
+}
+
+func (fw flushWriter) Write(p []byte) (int, error) {
+	n, err := fw.w.Write(p)
+	if err == nil {
+		if fl, ok := fw.w.(interface{ Flush() error }); ok {
+			err = fl.Flush()
+		}
+	}
+	return n, err
+}
+
+// flushOut writes what is buffered on stdout; a failed write is kept and
+// reported when the command ends.
+func (f *Factory) flushOut() {
+	if fl, ok := f.IO.Out.(interface{ Flush() error }); ok {
+		_ = fl.Flush()
+	}
+}

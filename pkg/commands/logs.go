@@ -9,6 +9,7 @@ import (
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/logs"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -17,7 +18,8 @@ type logsOptions struct {
 	follow, previous, reopen, timestamps bool
 	tail, limitBytes                     int64
 	since, until, stream                 string
-	namespace, pod                       string
+	filter                               filterFlags
+	allowAnyPath, raw                    bool
 
 	opts logs.Options
 }
@@ -25,15 +27,7 @@ type logsOptions struct {
 func newLogsCommand(f *Factory) *cli.Command {
 	o := &logsOptions{}
 	return &cli.Command{
-		Name:      "logs",
-		Usage:     "Fetch the logs of a container, or of every container of a pod",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name) | --pod POD",
-		Description: "Reads the log file the runtime reports for the container, with its rotated files " +
-			"(kubelet's 0.log.<time>, .gz included), so crictl must run on the node.\n" +
-			"With --pod and no container, prints every container of the pod, each line prefixed with " +
-			"the container's name, merged in time order.\n" +
-			"--since and --until take an RFC 3339 time, a date, a duration before now (42m) or a unix time.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Destination: &o.follow, Usage: "keep printing as the container writes, until it exits (Ctrl-C ends with exit 0)"},
 			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Destination: &o.previous, Usage: "print the log of the previous attempt of the container (kubelet's log layout)"},
 			&cli.BoolFlag{Name: "reopen", Aliases: []string{"r"}, Destination: &o.reopen, Usage: "ask the runtime to reopen the log file first"},
@@ -43,24 +37,33 @@ func newLogsCommand(f *Factory) *cli.Command {
 			&cli.StringFlag{Name: "until", Destination: &o.until, Usage: "print only lines written at or before this time"},
 			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Destination: &o.timestamps, Usage: "prefix each line with its time (UTC, nanoseconds)"},
 			&cli.StringFlag{Name: "stream", Aliases: []string{"s"}, Destination: &o.stream, Usage: "print only this stream: stdout or stderr"},
-			&cli.StringFlag{Name: "namespace", Destination: &o.namespace, Usage: "narrow the container or pod name to this namespace"},
-			&cli.StringFlag{Name: "pod", Destination: &o.pod, Usage: "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers"},
-		},
-		Action: func(c *cli.Context) error {
-			if err := o.validate(c, f); err != nil {
-				return err
-			}
-			return runLogs(c.Context, f, o, c.Args().First())
-		},
+			&cli.BoolFlag{Name: "raw", Destination: &o.raw,
+				Usage: "write the log's bytes as they are, also to a terminal (by default control characters, a carriage return included, are shown escaped on a terminal)"},
+			&cli.BoolFlag{Name: "allow-any-log-path", Destination: &o.allowAnyPath,
+				Usage: "read the log file wherever the runtime says it is (by default it must lie under " + logs.PodLogRoot + " or the pod's log directory, symbolic links followed)"},
+		}, o.filter.flags(map[filterFlag]string{
+			fNamespace: "narrow the container or pod name to this namespace",
+			fPod:       "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers",
+		}, fPod)...),
+		Action: action(func(c *cli.Context) error { return runLogs(c.Context, f, o, c.Args().First()) },
+			func(c *cli.Context) error { return o.validate(c, f) }),
 	}
 }
+
+var _ = register(command{name: "logs", group: groupContainers, args: argContainer, build: newLogsCommand,
+	usage: "Fetch the logs of a container, or of every container of a pod", argsUsage: "CONTAINER (ID, ID prefix or name) | --pod POD", help: logsHelp})
+
+// logsHelp is the description in "crictl logs --help".
+const logsHelp = `Reads the log file the runtime reports for the container, with its rotated files (kubelet's 0.log.<time>, .gz included), so crictl must run on the node.
+With --pod and no container, prints every container of the pod, each line prefixed with the container's name, merged in time order.
+--since and --until take an RFC 3339 time, a date, a duration before now (42m) or a unix time.`
 
 func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 	cmd := commandPath(c)
 	switch {
 	case c.NArg() > 1:
 		return usagef(cmd, "logs takes one container; got %d arguments", c.NArg())
-	case c.NArg() == 0 && o.pod == "":
+	case c.NArg() == 0 && o.filter.pod == "":
 		return usagef(cmd, "give a container (ID, ID prefix or name), or --pod POD for all its containers")
 	case o.tail < -1:
 		return usagef(cmd, "--tail %d: use a number of lines, or -1 for all", o.tail)
@@ -90,7 +93,7 @@ func (o *logsOptions) validate(c *cli.Context, f *Factory) error {
 	if !o.opts.Since.IsZero() && !o.opts.Until.IsZero() && o.opts.Until.Before(o.opts.Since) {
 		return usagef(cmd, "--until is before --since")
 	}
-	return nil
+	return o.filter.validate(cmd)
 }
 
 func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error {
@@ -98,17 +101,18 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 	if err != nil {
 		return err
 	}
-	r := &resolver{f: f, namespace: o.namespace, pod: o.pod}
+	scope := o.filter.scope()
 	var ids []string
 	prefix := false
 	if arg != "" {
-		id, err := r.container(ctx, arg)
+		id, err := resolve.New(rs, scope).Container(ctx, arg)
 		if err != nil {
 			return err
 		}
 		ids = []string{id}
 	} else {
-		if ids, err = r.podContainers(ctx, o.pod); err != nil {
+		// The pod itself is the argument: --namespace narrows its name.
+		if ids, err = resolve.New(rs, resolve.Scope{Namespace: scope.Namespace}).PodContainers(ctx, o.filter.pod); err != nil {
 			return err
 		}
 		prefix = true
@@ -131,14 +135,29 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 		return fmt.Errorf("no log to print: %w", errors.Join(problems...))
 	}
 	for _, p := range problems {
-		fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(p.Error()))
+		f.printError(p)
+	}
+	if o.reopen {
+		f.note("Container logs reopened")
 	}
 
-	stdout := f.IO.Out
+	var stdout, stderr io.Writer = f.IO.Out, f.IO.ErrOut
 	if o.follow {
-		stdout = flushing{f.IO.Out}
+		stdout = flushWriter{f.IO.Out}
 	}
-	err = logs.ReadMany(ctx, srcs, o.opts, stdout, f.IO.ErrOut, f.IO.ErrOut)
+	// On a terminal a container's log is text for a person: an escape
+	// sequence or a carriage return in it must not rewrite the screen.
+	if !o.raw && f.IO.OutTTY {
+		ew := &output.EscapeWriter{W: stdout}
+		defer func() { _ = ew.Close() }()
+		stdout = ew
+	}
+	if !o.raw && f.IO.ErrTTY {
+		ew := &output.EscapeWriter{W: stderr}
+		defer func() { _ = ew.Close() }()
+		stderr = ew
+	}
+	err = logs.ReadMany(ctx, srcs, o.opts, stdout, stderr, f.IO.ErrOut)
 	if o.follow && errors.Is(err, context.Canceled) {
 		// Ctrl-C is how a follow ends.
 		err = nil
@@ -187,55 +206,14 @@ func (o *logsOptions) source(ctx context.Context, rs runtimeapi.RuntimeServiceCl
 		// The previous attempt has exited: nothing more will be written.
 		running = func(context.Context) (bool, error) { return false, nil }
 	}
+	if !o.allowAnyPath {
+		if path, err = confineLog(ctx, rs, id, path); err != nil {
+			return logs.Source{}, fmt.Errorf("container %s: %w", name, err)
+		}
+	}
 	src := logs.Source{Path: path, Running: running}
 	if prefix {
 		src.Prefix = "[" + output.Escape(name) + "] "
 	}
 	return src, nil
-}
-
-// podContainers resolves --pod and picks one container per name: the
-// running attempt, else the newest.
-func (r *resolver) podContainers(ctx context.Context, pod string) ([]string, error) {
-	podID, err := r.podID(ctx, pod)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.loadContainers(ctx); err != nil {
-		return nil, err
-	}
-	byName := map[string][]*runtimeapi.Container{}
-	var names []string
-	for _, c := range r.containers {
-		if c.GetPodSandboxId() != podID {
-			continue
-		}
-		n := c.GetMetadata().GetName()
-		if byName[n] == nil {
-			names = append(names, n)
-		}
-		byName[n] = append(byName[n], c)
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("pod %q has no containers", pod)
-	}
-	ids := make([]string, 0, len(names))
-	for _, n := range names {
-		ids = append(ids, pickContainer(byName[n]).GetId())
-	}
-	return ids, nil
-}
-
-// flushing writes through the buffered stdout at once, so followed lines
-// appear as they are written.
-type flushing struct{ w io.Writer }
-
-func (fw flushing) Write(p []byte) (int, error) {
-	n, err := fw.w.Write(p)
-	if err == nil {
-		if fl, ok := fw.w.(interface{ Flush() error }); ok {
-			err = fl.Flush()
-		}
-	}
-	return n, err
 }

@@ -2,7 +2,7 @@ package commands
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -107,29 +107,30 @@ func (h *exitHooks) run() {
 
 // Run runs one command line with the factory's streams and returns the exit
 // code. Tests call it directly.
-func Run(ctx context.Context, f *Factory, args []string) int {
+func Run(ctx context.Context, f *Factory, args []string) (code int) {
 	out := newOutWriter(f.IO.Out)
 	f.IO.Out = out
 	defer f.Close()
+	var err error
+	// Profiles and spans end with the run, whatever its outcome.
+	defer func() { code = f.endObservers(code, err) }()
 
-	app := newApp(f)
-	err := app.RunContext(ctx, reorderArgs(app, args))
-
-	errOut := func(msg string) {
-		if msg != "" {
-			fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(msg))
-		}
-	}
+	a := newApp(f)
+	err = a.RunContext(ctx, a.reorderArgs(args))
 	if isBrokenPipe(err) {
 		// The reader went away (crictl ps | head -1): end quietly.
 		return 0
 	}
-	code := exitCode(errOut, err)
+	var msg string
+	code, msg = exitStatus(err)
+	if msg != "" {
+		f.printError(errors.New(msg))
+	}
 	if ferr := out.Flush(); ferr != nil {
 		if isBrokenPipe(ferr) {
 			return code
 		}
-		errOut("writing output: " + ferr.Error())
+		f.errorf("writing output: %w", ferr)
 		if code == 0 {
 			code = 1
 		}

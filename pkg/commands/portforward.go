@@ -10,16 +10,18 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/crictl/crictl/pkg/stream"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 type portForwardOptions struct {
-	stream    streamOptions
-	address   string
-	namespace string
+	stream  streamOptions
+	address string
+	filter  filterFlags
 
 	ports []forwardedPort
 	addrs []listenAddr
@@ -42,35 +44,38 @@ func newPortForwardCommand(f *Factory) *cli.Command {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "address", Value: "localhost", Destination: &o.address,
 			Usage: "local addresses to listen on, comma-separated IP addresses or localhost (127.0.0.1 and ::1)"},
-		&cli.StringFlag{Name: "namespace", Destination: &o.namespace, Usage: "narrow a pod name to this namespace"},
 	}
+	flags = append(flags, o.filter.flags(map[filterFlag]string{fNamespace: "narrow a pod name to this namespace"})...)
 	flags = append(flags, o.stream.flags()...)
 	return &cli.Command{
-		Name:      "port-forward",
-		Usage:     "Forward local ports to a pod",
-		ArgsUsage: "POD (ID, ID prefix or name) [LOCAL:]REMOTE...",
-		Description: "Listens on each LOCAL port and forwards every connection to REMOTE in the pod's network\n" +
-			"namespace until Ctrl-C (exit 0). REMOTE alone listens on the same port number locally; LOCAL 0\n" +
-			"or empty (:REMOTE) picks a free port. The \"Forwarding from\" lines name the ports listened on.",
 		Flags: flags,
-		Action: func(c *cli.Context) error {
-			cmd := commandPath(c)
-			if c.NArg() < 2 {
-				return usagef(cmd, "port-forward needs a pod and at least one [LOCAL:]REMOTE port")
-			}
-			var err error
-			if o.ports, err = parsePorts(c.Args().Slice()[1:]); err != nil {
-				return usagef(cmd, "%v", err)
-			}
-			if o.addrs, err = parseListenAddrs(o.address); err != nil {
-				return usagef(cmd, "--address: %v", err)
-			}
-			if err := o.stream.validate(c); err != nil {
-				return err
-			}
-			return runPortForward(c.Context, f, o, c.Args().First())
-		},
+		Action: action(func(c *cli.Context) error { return runPortForward(c.Context, f, o, c.Args().First()) },
+			o.validate, o.stream.validate, func(c *cli.Context) error { return o.filter.validate(commandPath(c)) }),
 	}
+}
+
+var _ = register(command{name: "port-forward", group: groupPods, args: argPod, firstArgOnly: true, changes: true, build: newPortForwardCommand,
+	usage: "Forward local ports to a pod", argsUsage: "POD (ID, ID prefix or name) [LOCAL:]REMOTE...", help: portForwardHelp})
+
+// portForwardHelp is the description in "crictl port-forward --help".
+const portForwardHelp = `Listens on each LOCAL port and forwards every connection to REMOTE in the pod's network
+namespace until Ctrl-C (exit 0). REMOTE alone listens on the same port number locally; LOCAL 0
+or empty (:REMOTE) picks a free port. The "Forwarding from" lines name the ports listened on.`
+
+// validate parses the ports and listen addresses.
+func (o *portForwardOptions) validate(c *cli.Context) error {
+	cmd := commandPath(c)
+	if c.NArg() < 2 {
+		return usagef(cmd, "port-forward needs a pod and at least one [LOCAL:]REMOTE port")
+	}
+	var err error
+	if o.ports, err = parsePorts(c.Args().Slice()[1:]); err != nil {
+		return usagef(cmd, "%v", err)
+	}
+	if o.addrs, err = parseListenAddrs(o.address); err != nil {
+		return usagef(cmd, "--address: %v", err)
+	}
+	return nil
 }
 
 func parsePorts(args []string) ([]forwardedPort, error) {
@@ -129,12 +134,11 @@ type listener struct {
 }
 
 func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg string) error {
-	r := &resolver{f: f, namespace: o.namespace}
-	id, err := r.podID(ctx, arg)
+	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	rs, err := f.Runtime()
+	id, err := resolve.New(rs, o.filter.scope()).Pod(ctx, arg)
 	if err != nil {
 		return err
 	}
@@ -144,7 +148,7 @@ func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg 
 	}
 	if s := st.GetStatus().GetState(); s != runtimeapi.PodSandboxState_SANDBOX_READY {
 		return fmt.Errorf("pod %s (%s) is %s: port-forward needs a ready pod", output.Escape(st.GetStatus().GetMetadata().GetName()),
-			output.TruncateID(id, "", false), podState(s))
+			output.TruncateID(id, "", false), kube.PodState(s))
 	}
 	// Listen first: a port in use fails before anything is asked of the
 	// runtime.
@@ -177,7 +181,7 @@ func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg 
 	for _, l := range listeners {
 		fmt.Fprintf(f.IO.Out, "Forwarding from %s -> %d\n", l.Addr(), l.remote)
 	}
-	flushOut(f)
+	f.flushOut()
 
 	var errMu sync.Mutex
 	var wg sync.WaitGroup
@@ -193,7 +197,7 @@ func runPortForward(ctx context.Context, f *Factory, o *portForwardOptions, arg 
 				go func() {
 					if err := pf.Forward(c, l.remote); err != nil {
 						errMu.Lock()
-						fmt.Fprintf(f.IO.ErrOut, "crictl: forwarding %s -> %d: %s\n", l.Addr(), l.remote, oneLine(err.Error()))
+						f.errorf("forwarding %s -> %d: %w", l.Addr(), l.remote, err)
 						errMu.Unlock()
 					}
 				}()

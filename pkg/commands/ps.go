@@ -2,96 +2,81 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 type psOptions struct {
-	containerFilter
-	verbose, quiet, noTrunc bool
-	noHeaders, resolveImage bool
-	out                     outputOptions
+	filter       filterFlags
+	list         listFlags
+	resolveImage bool
+
+	containers *kube.ContainerFilter
 }
 
 func newPsCommand(f *Factory) *cli.Command {
 	o := &psOptions{}
-	flags := o.containerFilter.flags(true)
-	flags = append(flags,
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Destination: &o.verbose, Usage: "show every field of each container"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "print only container IDs"},
-		&cli.BoolFlag{Name: "no-trunc", Destination: &o.noTrunc, Usage: "show full IDs"},
-		&cli.BoolFlag{Name: "no-headers", Destination: &o.noHeaders, Usage: "print tables without the header line"},
-		&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Destination: &o.resolveImage, Usage: "show the image's repository:tag instead of its ID"},
-	)
-	flags = append(flags, o.out.flags(output.TableFormat, output.TableFormat, output.Wide, output.JSON, output.YAML, output.GoTemplate)...)
+	flags := append(o.filter.flags(selectionUsage(false, "", "")),
+		&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Destination: &o.resolveImage, Usage: "show the image's repository:tag instead of its ID"})
 	return &cli.Command{
-		Name:      "ps",
-		Usage:     "List containers",
 		UsageText: "crictl ps [options]",
-		Flags:     flags,
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
+		Flags:     append(flags, o.list.flags("container", "IDs")...),
+		Action: action(func(c *cli.Context) error { return runPs(c.Context, f, o) },
+			noArgs, o.list.out.validate, func(c *cli.Context) (err error) {
+				o.containers, err = o.filter.containerFilter(commandPath(c))
 				return err
-			}
-			if err := o.out.validate(c); err != nil {
-				return err
-			}
-			if err := o.containerFilter.validate(c); err != nil {
-				return err
-			}
-			return runPs(c.Context, f, o)
-		},
+			}),
 	}
 }
+
+var _ = register(command{name: "ps", group: groupContainers, build: newPsCommand,
+	usage: "List containers"})
 
 func runPs(ctx context.Context, f *Factory, o *psOptions) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
 	// Documents print the runtime's containers as they are: the pods are
 	// needed only to filter by them.
-	res, err := o.list(ctx, f, !o.out.isDocument(), o.resolveImage && !o.out.isDocument())
+	doc := o.list.out.isDocument()
+	res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{Pods: !doc, Images: o.resolveImage && !doc})
 	if err != nil {
 		return err
 	}
-	switch {
-	case o.out.isDocument():
-		err = o.out.document(f, &runtimeapi.ListContainersResponse{Containers: res.containers})
-	case o.quiet:
-		err = writeIDs(f, res.containers)
-	case o.verbose:
-		err = psVerbose(f, res)
-	default:
-		err = psTable(res, f.Now(), o.noTrunc, o.resolveImage, o.out.format == output.Wide).Write(f.IO.Out, o.noHeaders)
-	}
-	if err != nil {
+	if err := printList(f, &o.list, &runtimeapi.ListContainersResponse{Containers: res.Items}, res.Items,
+		func() error { return psVerbose(f, res) },
+		func() *output.Table {
+			return psTable(res, f.Now(), o.list.noTrunc, o.resolveImage, o.list.out.format == output.Wide)
+		}); err != nil {
 		return err
 	}
-	return res.warnings(f)
+	return f.reportErrors(res.Errs)
 }
 
-func psTable(res *containerList, now time.Time, noTrunc, resolve, wide bool) *output.Table {
+func psTable(res *kube.Containers, now time.Time, noTrunc, resolve, wide bool) *output.Table {
 	header := []string{"CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID", "POD", "NAMESPACE"}
 	if wide {
 		header = append(header, "IMAGE ID", "POD UID")
 	}
 	t := output.NewTable(header...)
-	ids := make([]string, 0, len(res.containers))
-	podIDs := make([]string, 0, len(res.containers))
-	for _, c := range res.containers {
-		ids = append(ids, c.GetId())
+	podIDs := make([]string, 0, len(res.Items))
+	for _, c := range res.Items {
 		podIDs = append(podIDs, c.GetPodSandboxId())
 	}
-	idCol := output.NewIDColumn(ids, "", noTrunc)
+	idCol := output.NewIDColumn(idsOf(res.Items), "", noTrunc)
 	podCol := output.NewIDColumn(podIDs, "", noTrunc)
-	for _, c := range res.containers {
-		pod, ns := res.pods.podOf(c)
+	for _, c := range res.Items {
+		pod, ns := res.Pods.PodOf(c)
 		image := c.GetImage().GetImage()
 		if resolve {
-			image = res.images.repoTag(c)
+			image = res.Images.RepoTag(c)
 		} else if strings.HasPrefix(image, "sha256:") {
 			image = output.TruncateID(image, "sha256:", noTrunc)
 		}
@@ -99,49 +84,39 @@ func psTable(res *containerList, now time.Time, noTrunc, resolve, wide bool) *ou
 			idCol.Format(c.GetId()),
 			image,
 			output.Age(now, time.Unix(0, c.GetCreatedAt())),
-			containerState(c.GetState()),
+			kube.ContainerState(c.GetState()),
 			c.GetMetadata().GetName(),
 			strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10),
 			podCol.Format(c.GetPodSandboxId()),
 			pod,
 			ns,
 			output.TruncateID(c.GetImageRef(), "sha256:", noTrunc),
-			res.pods[c.GetPodSandboxId()].GetMetadata().GetUid(),
+			res.Pods[c.GetPodSandboxId()].GetMetadata().GetUid(),
 		)
 	}
 	return t
 }
 
-func psVerbose(f *Factory, res *containerList) error {
+func psVerbose(f *Factory, res *kube.Containers) error {
 	var kv output.KV
 	now := f.Now()
-	for _, c := range res.containers {
-		pod, ns := res.pods.podOf(c)
+	for _, c := range res.Items {
+		pod, ns := res.Pods.PodOf(c)
+		// The reference's lines in its order; what crictl adds (Pod) comes
+		// last, so a script reading lines by position reads ours alike.
 		kv.Add("ID", c.GetId())
 		kv.Add("PodID", c.GetPodSandboxId())
-		kv.Add("Pod", pod)
 		kv.Add("Namespace", ns)
 		addIf(&kv, "Name", c.GetMetadata().GetName())
 		kv.Add("Attempt", strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10))
-		kv.Add("State", containerState(c.GetState()))
+		kv.Add("State", kube.ContainerState(c.GetState()))
 		kv.Add("Image", c.GetImage().GetImage())
 		kv.Add("Created", output.Age(now, time.Unix(0, c.GetCreatedAt())))
 		addMap(&kv, "Labels", c.GetLabels())
 		addMap(&kv, "Annotations", c.GetAnnotations())
+		kv.Add("Pod", pod)
 		kv.Blank()
 	}
 	_, err := kv.WriteTo(f.IO.Out)
 	return err
-}
-
-// warnings reports the lookups that failed while the main list succeeded:
-// the list is printed, the error follows on stderr, the exit code is 1.
-func (res *containerList) warnings(f *Factory) error {
-	if len(res.errs) == 0 {
-		return nil
-	}
-	for _, e := range res.errs {
-		fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(e.Error()))
-	}
-	return errSilent
 }

@@ -11,14 +11,15 @@ import (
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/criconfig"
 	"github.com/crictl/crictl/pkg/imageref"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-type pullCmdOptions struct {
-	pull        pullOptions
+type pullOptions struct {
+	pull        pullFlags
 	podConfig   string
 	annotations cli.StringSlice
 
@@ -28,7 +29,7 @@ type pullCmdOptions struct {
 }
 
 func newPullCommand(f *Factory) *cli.Command {
-	o := &pullCmdOptions{}
+	o := &pullOptions{}
 	flags := append(o.pull.flags(),
 		&cli.StringFlag{Name: "pod-config", Destination: &o.podConfig, TakesFile: true,
 			Usage: "pod config file (YAML or JSON) sent with the pull, for runtime handlers that pull per pod"},
@@ -36,12 +37,6 @@ func newPullCommand(f *Factory) *cli.Command {
 			Usage: "annotation key=value sent with the pull (repeatable)"},
 	)
 	return &cli.Command{
-		Name:      "pull",
-		Usage:     "Pull an image from a registry",
-		ArgsUsage: "NAME[:TAG|@DIGEST]",
-		Description: "The reference is checked before anything is sent to the runtime. Credentials come from\n" +
-			"--creds, --auth, --username (with the terminal or --password-stdin), $CRICTL_CREDS, $CRICTL_AUTH,\n" +
-			"else from the registry's entry in $DOCKER_CONFIG/config.json or ~/.docker/config.json.",
 		Flags:       flags,
 		Subcommands: []*cli.Command{podSchemaCommand(f, "Print the JSON Schema of the --pod-config file")},
 		Action: func(c *cli.Context) error {
@@ -60,7 +55,7 @@ func newPullCommand(f *Factory) *cli.Command {
 			if err := o.pull.validate(c, f); err != nil {
 				return err
 			}
-			if o.ann, err = parseKeyValues("--annotation", o.annotations.Value()); err != nil {
+			if o.ann, err = kube.ParseKeyValues("--annotation", o.annotations.Value()); err != nil {
 				return usagef(cmd, "%v", err)
 			}
 			if c.IsSet("pod-config") {
@@ -76,7 +71,16 @@ func newPullCommand(f *Factory) *cli.Command {
 	}
 }
 
-func runPull(ctx context.Context, f *Factory, o *pullCmdOptions, image string) error {
+var _ = register(command{name: "pull", group: groupImages, args: argImage, changes: true, build: newPullCommand,
+	usage: "Pull an image from a registry", argsUsage: "NAME[:TAG|@DIGEST]", help: pullHelp})
+
+// pullHelp is the description in "crictl pull --help".
+const pullHelp = `The reference is checked before anything is sent to the runtime. Credentials come from
+--creds, --auth, --username (with the terminal or --password-stdin), $CRICTL_CREDS, $CRICTL_AUTH,
+else from $DOCKER_CONFIG/config.json or ~/.docker/config.json: the registry's credential helper
+(credHelpers, else credsStore: docker-credential-NAME on PATH), else its auths entry.`
+
+func runPull(ctx context.Context, f *Factory, o *pullOptions, image string) error {
 	ref, err := pullImage(ctx, f, &o.pull, o.ref, &runtimeapi.ImageSpec{Image: image, Annotations: o.ann}, o.sandbox)
 	if err != nil {
 		return err
@@ -85,27 +89,11 @@ func runPull(ctx context.Context, f *Factory, o *pullCmdOptions, image string) e
 	return err
 }
 
-// parseKeyValues parses repeated key=value flags (split at the first '=').
-func parseKeyValues(flag string, vals []string) (map[string]string, error) {
-	if len(vals) == 0 {
-		return nil, nil
-	}
-	m := make(map[string]string, len(vals))
-	for _, kv := range vals {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%s %q: want key=value", flag, kv)
-		}
-		m[k] = v
-	}
-	return m, nil
-}
-
 // pullImage pulls spec with the credentials for ref, bounded by
 // --pull-timeout rather than --timeout, showing a spinner on a terminal.
 // It returns the image reference the runtime answers.
-func pullImage(ctx context.Context, f *Factory, o *pullOptions, ref imageref.Reference, spec *runtimeapi.ImageSpec, sandbox *runtimeapi.PodSandboxConfig) (string, error) {
-	auth, err := o.authFor(f, ref)
+func pullImage(ctx context.Context, f *Factory, o *pullFlags, ref imageref.Reference, spec *runtimeapi.ImageSpec, sandbox *runtimeapi.PodSandboxConfig) (string, error) {
+	auth, err := o.authFor(ctx, f, ref)
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +115,7 @@ func pullImage(ctx context.Context, f *Factory, o *pullOptions, ref imageref.Ref
 func pullError(image string, timeout time.Duration, sentAuth bool, err error) error {
 	var ce *cri.Error
 	if errors.As(err, &ce) && ce.Code == codes.DeadlineExceeded && timeout > 0 {
-		return fmt.Errorf("pulling %s: not done within --pull-timeout %s", image, timeout)
+		return fmt.Errorf("pulling image: %s: not done within --pull-timeout %s", image, timeout)
 	}
 	msg := err.Error()
 	lower := strings.ToLower(msg)
@@ -138,7 +126,7 @@ func pullError(image string, timeout time.Duration, sentAuth bool, err error) er
 			msg += " (the registry wants credentials: use --creds, --username with --password-stdin, or a docker config.json)"
 		}
 	}
-	return fmt.Errorf("pulling %s: %s", image, msg)
+	return fmt.Errorf("pulling image: %s: %s", image, msg)
 }
 
 // spinnerDelay keeps quick pulls (image already present) from flashing.
@@ -188,22 +176,4 @@ func startSpinner(f *Factory, msg string) (stop func()) {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
-}
-
-// podSchemaCommand is the jsonschema subcommand of runp and pull.
-func podSchemaCommand(f *Factory, usage string) *cli.Command {
-	return &cli.Command{
-		Name:    "jsonschema",
-		Aliases: []string{"js"},
-		Usage:   usage,
-		Description: "A JSON Schema (draft 2020-12) generated from the CRI's PodSandboxConfig: snake_case property\n" +
-			"names, enums as numbers or names. Config files may also use the camelCase names inspect prints.",
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			_, err := f.IO.Out.Write(criconfig.PodSchema())
-			return err
-		},
-	}
 }

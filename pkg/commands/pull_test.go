@@ -199,6 +199,17 @@ func TestPullDockerConfigHome(t *testing.T) {
 	if strings.Contains(r.stderr, "canary") || strings.Contains(r.stderr, b64) {
 		t.Errorf("config.json content reached the error: %q", r.stderr)
 	}
+	// A credential helper that is not on PATH is a warning, and the pull
+	// goes on without credentials (as docker's), not with the auths entry.
+	os.WriteFile(filepath.Join(home, ".docker", "config.json"), []byte(`{"credsStore":"nothere","auths":{"docker.io":{"auth":"`+b64+`"}}}`), 0o600)
+	r = e.run("pull busybox")
+	want := `crictl: warning: docker credential helper "docker-credential-nothere" (credsStore in ` + filepath.Join(home, ".docker", "config.json") + `) not found on PATH: install it, or remove the setting; pulling without credentials` + "\n"
+	if r.code != 0 || r.stderr != want {
+		t.Errorf("pull with a missing helper: exit %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
+	if last := pullRequest(t, e.srv); last.GetAuth() != nil {
+		t.Errorf("pulled with credentials %v despite the missing helper", last.GetAuth())
+	}
 }
 
 func TestPullPasswordErrors(t *testing.T) {
@@ -226,7 +237,7 @@ func TestPullFailures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.srv.SetPullError("docker.io/library/missing:1", errorStatus(codes.NotFound, `failed to resolve reference "docker.io/library/missing:1": not found`))
-	oneError(t, e.run("pull missing:1"), "pulling missing:1", "not found")
+	oneError(t, e.run("pull missing:1"), "pulling image: missing:1", "not found")
 	e.srv.SetPullError("127.0.0.1:5001/private/app:1", errorStatus(codes.Unknown, "pulling from host 127.0.0.1:5001 failed with status code [manifests 1]: 401 Unauthorized"))
 	oneError(t, e.run("pull 127.0.0.1:5001/private/app:1"), "401 Unauthorized", "the registry wants credentials")
 	oneError(t, e.run("pull --creds bob 127.0.0.1:5001/private/app:1"), "401 Unauthorized", "refused the credentials")
@@ -242,7 +253,7 @@ func TestPullTimeout(t *testing.T) {
 	}
 	e.srv.Inject("PullImage", crifake.Fault{Block: true, Times: 2})
 	start := time.Now()
-	oneError(t, e.run("pull --pull-timeout 300ms busybox"), "pulling busybox: not done within --pull-timeout 300ms")
+	oneError(t, e.run("pull --pull-timeout 300ms busybox"), "pulling image: busybox: not done within --pull-timeout 300ms")
 	e.vars[envPullTimeout] = "300ms"
 	oneError(t, e.run("pull busybox"), "not done within --pull-timeout 300ms")
 	if d := time.Since(start); d > 5*time.Second {
@@ -266,7 +277,7 @@ func TestPullInterrupt(t *testing.T) {
 		}
 		cancel()
 	}()
-	oneError(t, e.runIO(ioOpts{ctx: ctx}, "pull", "busybox"), "pulling busybox: interrupted")
+	oneError(t, e.runIO(ioOpts{ctx: ctx}, "pull", "busybox"), "pulling image: busybox: interrupted")
 	waitFor(func() bool { return len(e.srv.Canceled()) > 0 })
 	if c := e.srv.Canceled(); !slices.Equal(c, []string{"PullImage"}) {
 		t.Errorf("the runtime did not see the cancel: %v", c)

@@ -2,121 +2,95 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/logs"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 type rmOptions struct {
-	force, keepLogs, all bool
-	scope                scopeOptions
+	force, keepLogs bool
 }
 
 func newRmCommand(f *Factory) *cli.Command {
 	o := &rmOptions{}
-	flags := []cli.Flag{
-		&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Destination: &o.force, Usage: "stop a running container first (killed at once), then remove it"},
-		&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Destination: &o.keepLogs, Usage: "keep the container's log file and its rotations"},
-		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "remove every container"},
-	}
-	flags = append(flags, o.scope.containerFlags("remove")...)
-	return &cli.Command{
-		Name:      "rm",
-		Usage:     "Remove one or more containers",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name)... | --all",
-		Description: "Prints the ID of each container removed, as it completes; a failure is reported on stderr\n" +
+	return bulkCommand{
+		description: "Prints the ID of each container removed, as it completes; a failure is reported on stderr\n" +
 			"and the others go on (exit 1 when any failed). A running container is refused unless\n" +
 			"--force is given.\n\n" +
 			"After the runtime removed a container, its log file and rotations (LOGPATH.*) are deleted\n" +
 			"unless --keep-logs is given: only regular files, never through a symbolic link, and only\n" +
 			"when the path is absolute, names a .log file and has no symbolic link among its\n" +
-			"directories. Anything else is left alone with a warning.\n\n" + bulkHelp,
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := bulkArgs(c, o.all, "container", "--all"); err != nil {
-				return err
-			}
-			if err := o.scope.validate(c); err != nil {
-				return err
-			}
-			return runRm(c.Context, f, o, c.Args().Slice())
+			"directories. Anything else is left alone with a warning.",
+		verb:          "remove",
+		none:          "No containers to remove",
+		noArgsIsUsage: true,
+		flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Destination: &o.force, Usage: "stop a running container first (killed at once), then remove it"},
+			&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Destination: &o.keepLogs, Usage: "keep the container's log file and its rotations"},
 		},
-	}
+		begin: func(ctx context.Context, rs runtimeapi.RuntimeServiceClient) (func(*bulk, target), error) {
+			return func(b *bulk, t target) { removeContainer(ctx, rs, b, o, t) }, nil
+		},
+	}.build(f)
 }
 
-func runRm(ctx context.Context, f *Factory, o *rmOptions, args []string) error {
-	rep := newReporter(ctx, f)
-	ts, listed, err := selectContainers(ctx, f, rep, args, o.all, o.scope, nil, nil)
-	if err != nil {
-		return err
-	}
-	if o.all && len(ts) == 0 {
-		rep.note("no containers to remove")
-		return nil
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
-	}
-	b := newBulk(ctx, rep, listed)
-	b.run(len(ts), "containers", func(i int) { removeContainer(ctx, rs, b, o, ts[i]) })
-	return rep.result()
-}
+var _ = register(command{name: "rm", group: groupContainers, args: argContainer, changes: true, build: newRmCommand,
+	usage: "Remove one or more containers"})
 
 func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk, o *rmOptions, t target) {
-	rep := b.rep
 	id := t.id
+	doing := "removing container " + id
 	state, logPath := t.ctrState, ""
 	// The status gives the log path; with --keep-logs it is needed only
 	// when the state is not known from a list.
 	if !o.keepLogs || !t.knownState {
-		var resp *runtimeapi.ContainerStatusResponse
-		err := b.call(func() (err error) {
-			resp, err = rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
-			return err
-		})
-		if err != nil {
-			if cri.IsNotFound(err) {
-				rep.fail(notFound("container", id, err))
-			} else {
-				rep.fail(fmt.Errorf("removing container %s: %w", id, err))
-			}
+		st := b.containerStatus(ctx, rs, id, doing)
+		if st == nil {
 			return
 		}
-		state, logPath = resp.GetStatus().GetState(), resp.GetStatus().GetLogPath()
+		state, logPath = st.GetState(), st.GetLogPath()
 	}
 	if state == runtimeapi.ContainerState_CONTAINER_RUNNING {
 		if !o.force {
-			rep.fail(fmt.Errorf("removing container %s: it is running; stop it first or use --force", id))
+			b.rep.fail(fmt.Errorf("container %q is running, please stop it first (or use --force)", id))
 			return
 		}
-		if err := b.call(func() error {
+		if !b.do("stopping container "+id, func() error {
 			_, err := rs.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: 0})
 			return err
-		}); err != nil {
-			rep.fail(fmt.Errorf("stopping container %s: %w", id, err))
+		}) {
 			return
 		}
 	}
-	if err := b.call(func() error {
+	// Logs are deleted only under /var/log/pods or the pod's log
+	// directory, which must be asked for while the container exists.
+	allowed := []string{logs.PodLogRoot}
+	if !o.keepLogs && logPath != "" {
+		if _, err := logs.Confine(logPath, logs.PodLogRoot); errors.As(err, new(*logs.OutsideError)) {
+			if dir, err := podLogDir(ctx, rs, id); err == nil && dir != "" {
+				allowed = append(allowed, dir)
+			}
+		}
+	}
+	if !b.do(doing, func() error {
 		_, err := rs.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: id})
 		return err
-	}); err != nil {
-		rep.fail(fmt.Errorf("removing container %s: %w", id, err))
+	}) {
 		return
 	}
-	rep.success(output.Escape(id))
+	b.rep.success(output.Escape(id))
 	if o.keepLogs || logPath == "" {
 		return
 	}
-	_, skipped, err := removeContainerLogs(logPath)
+	_, skipped, err := logs.RemoveFiles(logPath, allowed...)
 	for _, s := range skipped {
-		rep.warn("container %s: left %s alone: it is a %s, not a regular file", id, s.path, s.kind)
+		b.rep.warn("container %s: left %s alone: it is a %s, not a regular file", id, s.Path, s.Kind)
 	}
 	if err != nil {
-		rep.warn("container %s: log files not deleted: %v", id, err)
+		b.rep.warn("container %s: log files not deleted: %v", id, err)
 	}
 }

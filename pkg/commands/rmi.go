@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 	"sync"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -21,9 +22,6 @@ type rmiOptions struct {
 func newRmiCommand(f *Factory) *cli.Command {
 	o := &rmiOptions{}
 	return &cli.Command{
-		Name:      "rmi",
-		Usage:     "Remove one or more images",
-		ArgsUsage: "IMAGE (tag, name, digest, ID or ID prefix)... | --all | --prune",
 		Description: "Prints \"Deleted: TAG\" for each tag (or digest) of each image removed, as it completes; a\n" +
 			"failure is reported on stderr and the others go on (exit 1 when any failed). Images are\n" +
 			"resolved by crictl from one image list; removing an image by one of its tags removes the\n" +
@@ -41,7 +39,9 @@ func newRmiCommand(f *Factory) *cli.Command {
 			case o.all && o.prune:
 				return usagef(cmd, "give --all or --prune, not both")
 			case c.NArg() == 0 && !o.all && !o.prune:
-				return usagef(cmd, "give at least one image, or --all, or --prune")
+				// As the reference: nothing to remove is not an error
+				// (`crictl rmi $(crictl images -q)` on an empty node).
+				return showUsage(c, f)
 			case c.NArg() > 0 && (o.all || o.prune):
 				return usagef(cmd, "give images or --all/--prune, not both")
 			}
@@ -54,6 +54,9 @@ func newRmiCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "rmi", group: groupImages, args: argImage, changes: true, build: newRmiCommand,
+	usage: "Remove one or more images", argsUsage: "IMAGE (tag, name, digest, ID or ID prefix)... | --all | --prune"})
 
 func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error {
 	rep := newReporter(ctx, f)
@@ -70,8 +73,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		if err != nil {
 			return err
 		}
-		wg.Add(1)
-		go func() { defer wg.Done(); prune = loadPruneInfo(ctx, rs) }()
+		wg.Go(func() { prune = loadPruneInfo(ctx, rs) })
 	}
 	resp, err := is.ListImages(ctx, &runtimeapi.ListImagesRequest{})
 	wg.Wait()
@@ -79,7 +81,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		return err
 	}
 	images := resp.GetImages()
-	ix := newImageIndex(images)
+	ix := kube.ImageIndex(images)
 
 	var doomed []*runtimeapi.Image
 	switch {
@@ -89,19 +91,19 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 		}
 		doomed = prune.unused(rep, ix)
 		if len(doomed) == 0 {
-			rep.note("no unused images to remove")
+			rep.note("No images to remove")
 			return nil
 		}
 	case o.all:
 		doomed = images
 		if len(doomed) == 0 {
-			rep.note("no images to remove")
+			rep.note("No images to remove")
 			return nil
 		}
 	default:
 		seen := map[string]bool{}
 		for _, a := range args {
-			img, err := resolveImage(ix, a)
+			img, err := resolve.Image(ix, a)
 			if err != nil {
 				rep.fail(err)
 				continue
@@ -110,7 +112,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 				continue
 			}
 			seen[img.GetId()] = true
-			if tags := img.GetRepoTags(); len(tags) > 1 && namesTag(img, a) {
+			if tags := img.GetRepoTags(); len(tags) > 1 && kube.NamesTag(img, a) {
 				rep.warn("%s is one of the %d tags of image %s; removing it deletes all of them: %s",
 					a, len(tags), img.GetId(), strings.Join(tags, ", "))
 			}
@@ -125,7 +127,7 @@ func runRmi(ctx context.Context, f *Factory, o *rmiOptions, args []string) error
 			_, err := is.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: img.GetId()}})
 			return err
 		}); err != nil {
-			rep.fail(fmt.Errorf("removing image %s: %w", imageName(img), err))
+			rep.fail(fmt.Errorf("removing image %s: %w", kube.ImageName(img), err))
 			return
 		}
 		rep.success(deletedLines(img)...)
@@ -150,52 +152,6 @@ func deletedLines(img *runtimeapi.Image) []string {
 	return lines
 }
 
-// imageName names an image in messages: its first tag, else its ID.
-func imageName(img *runtimeapi.Image) string {
-	if tags := img.GetRepoTags(); len(tags) > 0 {
-		return tags[0]
-	}
-	return img.GetId()
-}
-
-// resolveImage finds the one image a reference names, in the listed
-// images: an ID (with or without "sha256:"), a tag or familiar name
-// (busybox is docker.io/library/busybox:latest), a digest, or a unique ID
-// prefix.
-func resolveImage(ix imageIndex, ref string) (*runtimeapi.Image, error) {
-	if img := ix.find(ref); img != nil {
-		return img, nil
-	}
-	hex := strings.TrimPrefix(ref, "sha256:")
-	if isHex(hex) {
-		var ids []string
-		for _, img := range ix {
-			if strings.HasPrefix(strings.TrimPrefix(img.GetId(), "sha256:"), hex) {
-				ids = append(ids, output.TruncateID(strings.TrimPrefix(img.GetId(), "sha256:"), "", false))
-			}
-		}
-		if len(ids) > 1 {
-			return nil, fmt.Errorf("image ID prefix %q is ambiguous: %d images match (%s)", ref, len(ids), strings.Join(ids, ", "))
-		}
-	}
-	return nil, fmt.Errorf("no image matches %q (not an image tag, name, digest, ID or ID prefix)", ref)
-}
-
-// namesTag reports whether ref named img by one of its tags (rather than
-// by ID, digest or ID prefix).
-func namesTag(img *runtimeapi.Image, ref string) bool {
-	if strings.Contains(ref, "@") || img.GetId() == ref || img.GetId() == "sha256:"+ref {
-		return false
-	}
-	norm := normalizeRef(ref)
-	for _, t := range img.GetRepoTags() {
-		if t == ref || normalizeRef(t) == norm {
-			return true
-		}
-	}
-	return false
-}
-
 // pruneInfo is what --prune must keep besides pinned images: the images of
 // all containers (any state, pause containers included when the runtime
 // lists them) and the runtime's sandbox image.
@@ -215,11 +171,7 @@ func loadPruneInfo(ctx context.Context, rs runtimeapi.RuntimeServiceClient) prun
 		ctrErr error
 		cr     *runtimeapi.ListContainersResponse
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		st, stErr = rs.Status(ctx, &runtimeapi.StatusRequest{Verbose: true})
-	}()
+	wg.Go(func() { st, stErr = rs.Status(ctx, &runtimeapi.StatusRequest{Verbose: true}) })
 	cr, ctrErr = rs.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
 	wg.Wait()
 	switch {
@@ -247,26 +199,26 @@ func sandboxImageOf(info map[string]string) string {
 }
 
 // unused returns the listed images --prune removes.
-func (p pruneInfo) unused(rep *reporter, ix imageIndex) []*runtimeapi.Image {
+func (p pruneInfo) unused(rep *reporter, ix kube.ImageIndex) []*runtimeapi.Image {
 	keep := map[string]bool{}
 	for _, c := range p.containers {
 		for _, ref := range []string{c.GetImageRef(), c.GetImage().GetImage(), c.GetImageId()} {
 			if ref == "" {
 				continue
 			}
-			if img := ix.find(ref); img != nil {
+			if img := ix.Find(ref); img != nil {
 				keep[img.GetId()] = true
 			}
 		}
 	}
 	if p.sandboxImage != "" {
-		if img := ix.find(p.sandboxImage); img != nil {
+		if img := ix.Find(p.sandboxImage); img != nil {
 			keep[img.GetId()] = true
 		}
 	} else {
 		kept := false
 		for _, img := range ix {
-			if isPauseImage(img) {
+			if kube.IsPauseImage(img) {
 				keep[img.GetId()] = true
 				kept = true
 			}
@@ -282,17 +234,4 @@ func (p pruneInfo) unused(rep *reporter, ix imageIndex) []*runtimeapi.Image {
 		}
 	}
 	return out
-}
-
-// isPauseImage reports whether an image's repository is named pause
-// (registry.k8s.io/pause, k8s.gcr.io/pause, localhost/pause, ...).
-func isPauseImage(img *runtimeapi.Image) bool {
-	for _, n := range append(append([]string(nil), img.GetRepoTags()...), img.GetRepoDigests()...) {
-		name, _, _ := strings.Cut(n, "@")
-		repo, _ := splitRepoTag(name)
-		if path.Base(repo) == "pause" {
-			return true
-		}
-	}
-	return false
 }

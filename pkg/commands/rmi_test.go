@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crictl/crictl/internal/crifake"
+	"github.com/crictl/crictl/pkg/kube"
 	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -14,7 +15,7 @@ import (
 func imageTags(s *crifake.Server) []string {
 	var out []string
 	for _, img := range s.Images() {
-		out = append(out, imageName(img))
+		out = append(out, kube.ImageName(img))
 	}
 	slices.Sort(out)
 	return out
@@ -90,7 +91,7 @@ func TestRmiFailures(t *testing.T) {
 	if r.code != 1 || r.stdout != "" {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
-	for _, w := range []string{`no image matches "nosuch:1"`, `image ID prefix "abc" is ambiguous: 2 images match (abc1000000000, abc2000000000)`, "removing image docker.io/library/busybox:1.36: RemoveImage: image is in use"} {
+	for _, w := range []string{`no such image "nosuch:1" present`, `image ID prefix "abc" is ambiguous: 2 images match (abc1000000000, abc2000000000)`, "removing image docker.io/library/busybox:1.36: RemoveImage: image is in use"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q lacks %q", r.stderr, w)
 		}
@@ -111,7 +112,7 @@ func TestRmiAll(t *testing.T) {
 		t.Errorf("rmi -a printed %q; %d images left", out, len(e.srv.Images()))
 	}
 	r := e.run("rmi -a")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no images to remove\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No images to remove\n" {
 		t.Errorf("rmi -a on no images: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
@@ -149,7 +150,7 @@ func TestRmiPruneKeeps(t *testing.T) {
 		t.Errorf("calls %v, want %v (no ImageStatus per container)", calls, want)
 	}
 	r := e.run("rmi --prune")
-	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: no unused images to remove\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "crictl: No images to remove\n" {
 		t.Errorf("nothing to prune: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

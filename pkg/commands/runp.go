@@ -3,61 +3,11 @@ package commands
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/crictl/crictl/pkg/config"
-	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/criconfig"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
-
-// cancelTimeout is --cancel-timeout/-T of runp, create and run.
-type cancelTimeout struct {
-	raw string
-	d   time.Duration
-}
-
-func (t *cancelTimeout) flag() cli.Flag {
-	return &cli.StringFlag{Name: "cancel-timeout", Aliases: []string{"T"}, Destination: &t.raw, DefaultText: "--timeout, twice that for the pod",
-		Usage: "timeout of each request that creates or starts the pod or container, as a duration (30s) or whole seconds"}
-}
-
-func (t *cancelTimeout) validate(c *cli.Context) error {
-	if t.raw == "" {
-		return nil
-	}
-	d, err := config.ParseTimeout(t.raw)
-	if err != nil {
-		return usagef(commandPath(c), "--cancel-timeout: %v", err)
-	}
-	if d < 0 {
-		return usagef(commandPath(c), "--cancel-timeout %s: must be 0 or more", t.raw)
-	}
-	t.d = d
-	return nil
-}
-
-// forSandbox bounds RunPodSandbox: --cancel-timeout, else twice the
-// global timeout (pod creation sets up networking), as the reference.
-func (t *cancelTimeout) forSandbox(ctx context.Context, f *Factory) context.Context {
-	if t.d > 0 {
-		return cri.WithTimeout(ctx, t.d)
-	}
-	if cfg, err := f.Config(); err == nil {
-		return cri.WithTimeout(ctx, 2*cfg.Timeout)
-	}
-	return ctx
-}
-
-// forContainer bounds CreateContainer and StartContainer: --cancel-timeout,
-// else the global timeout.
-func (t *cancelTimeout) forContainer(ctx context.Context) context.Context {
-	if t.d > 0 {
-		return cri.WithTimeout(ctx, t.d)
-	}
-	return ctx
-}
 
 type runpOptions struct {
 	runtime string
@@ -67,11 +17,6 @@ type runpOptions struct {
 func newRunpCommand(f *Factory) *cli.Command {
 	o := &runpOptions{}
 	return &cli.Command{
-		Name:      "runp",
-		Usage:     "Run a new pod",
-		ArgsUsage: "POD-CONFIG.[json|yaml]",
-		Description: "Prints the new pod's ID. The config file uses the CRI's PodSandboxConfig fields, in snake_case\n" +
-			"or camelCase; see docs/config-files.md and 'crictl runp jsonschema'.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "runtime", Aliases: []string{"r"}, Destination: &o.runtime,
 				Usage: "runtime handler of the pod; the runtime defines the available ones"},
@@ -98,6 +43,13 @@ func newRunpCommand(f *Factory) *cli.Command {
 		},
 	}
 }
+
+var _ = register(command{name: "runp", group: groupPods, args: argFile, changes: true, build: newRunpCommand,
+	usage: "Run a new pod", argsUsage: "POD-CONFIG.[json|yaml]", help: runpHelp})
+
+// runpHelp is the description in "crictl runp --help".
+const runpHelp = `Prints the new pod's ID. The config file uses the CRI's PodSandboxConfig fields, in snake_case
+or camelCase; see docs/config-files.md and 'crictl runp jsonschema'.`
 
 func runPodSandbox(ctx context.Context, f *Factory, cfg *runtimeapi.PodSandboxConfig, handler string, t *cancelTimeout) (string, error) {
 	rs, err := f.Runtime()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/kube"
+	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -13,17 +15,12 @@ import (
 
 func newStartCommand(f *Factory) *cli.Command {
 	return &cli.Command{
-		Name:      "start",
-		Usage:     "Start one or more created containers",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name)...",
-		Description: "Starts the containers one after another and prints the ID of each one started. A container\n" +
-			"that cannot be started is reported and the others are still started; the exit code is then 1.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usagef(commandPath(c), "start needs at least one container")
 			}
 			for _, a := range c.Args().Slice() {
-				if err := checkArg("container", a); err != nil {
+				if err := kube.CheckArg("container", a); err != nil {
 					return usagef(commandPath(c), "%v", err)
 				}
 			}
@@ -32,12 +29,23 @@ func newStartCommand(f *Factory) *cli.Command {
 	}
 }
 
+var _ = register(command{name: "start", group: groupContainers, args: argContainer, changes: true, build: newStartCommand,
+	usage: "Start one or more created containers", argsUsage: "CONTAINER (ID, ID prefix or name)...", help: startHelp})
+
+// startHelp is the description in "crictl start --help".
+const startHelp = `Starts the containers one after another and prints the ID of each one started. A container
+that cannot be started is reported and the others are still started; the exit code is then 1.`
+
 func runStart(ctx context.Context, f *Factory, args []string) error {
-	r := &resolver{f: f}
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	r := resolve.New(rs, resolve.Scope{})
 	failed := false
 	report := func(err error) {
 		failed = true
-		fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(err.Error()))
+		f.printError(err)
 	}
 	// A runtime that cannot be reached fails every item the same way:
 	// one error, not one per container.
@@ -49,17 +57,13 @@ func runStart(ctx context.Context, f *Factory, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		id, err := r.container(ctx, a)
+		id, err := r.Container(ctx, a)
 		if unreachable(err) {
 			return err
 		}
 		if err != nil {
 			report(err)
 			continue
-		}
-		rs, err := f.Runtime()
-		if err != nil {
-			return err
 		}
 		if _, err := rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
 			switch {

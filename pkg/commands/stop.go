@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"time"
 
@@ -12,81 +11,47 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-type stopOptions struct {
-	grace int64
-	all   bool
-	scope scopeOptions
-}
-
 func newStopCommand(f *Factory) *cli.Command {
-	o := &stopOptions{}
-	flags := []cli.Flag{
-		&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Destination: &o.grace,
-			Usage: "seconds a container gets to stop after its stop signal before it is killed (0: killed at once)"},
-		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Destination: &o.all, Usage: "stop every running container"},
-	}
-	flags = append(flags, o.scope.containerFlags("stop")...)
-	return &cli.Command{
-		Name:      "stop",
-		Usage:     "Stop one or more running containers",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name)... | --all",
-		Description: "Prints the ID of each container stopped, as it completes; a failure is reported on stderr\n" +
+	var grace int64
+	return bulkCommand{
+		description: "Prints the ID of each container stopped, as it completes; a failure is reported on stderr\n" +
 			"and the others go on (exit 1 when any failed). Each StopContainer call may take --timeout\n" +
-			"(the global one) plus the grace period.\n\n" + bulkHelp,
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := bulkArgs(c, o.all, "container", "--all"); err != nil {
-				return err
-			}
-			if o.grace < 0 || o.grace > math.MaxInt32 {
-				return usagef(commandPath(c), "--timeout %d: want whole seconds, 0 or more", o.grace)
-			}
-			if err := o.scope.validate(c); err != nil {
-				return err
-			}
-			return runStop(c.Context, f, o, c.Args().Slice())
+			"(the global one) plus the grace period.",
+		verb:    "stop",
+		running: true,
+		none:    "No running containers found",
+		flags: []cli.Flag{
+			&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Destination: &grace,
+				Usage: "seconds a container gets to stop after its stop signal before it is killed (0: killed at once)"},
 		},
-	}
+		check: func(c *cli.Context) error {
+			if grace < 0 || grace > math.MaxInt32 {
+				return usagef(commandPath(c), "--timeout %d: want whole seconds, 0 or more", grace)
+			}
+			return nil
+		},
+		begin: func(ctx context.Context, rs runtimeapi.RuntimeServiceClient) (func(*bulk, target), error) {
+			cfg, err := f.Config()
+			if err != nil {
+				return nil, err
+			}
+			// The runtime answers StopContainer only once the container
+			// is gone, which may take the whole grace period.
+			callCtx := ctx
+			if cfg.Timeout > 0 {
+				callCtx = cri.WithTimeout(ctx, cfg.Timeout+time.Duration(grace)*time.Second)
+			}
+			return func(b *bulk, t target) {
+				if b.do("stopping container "+t.id, func() error {
+					_, err := rs.StopContainer(callCtx, &runtimeapi.StopContainerRequest{ContainerId: t.id, Timeout: grace})
+					return err
+				}) {
+					b.rep.success(output.Escape(t.id))
+				}
+			}, nil
+		},
+	}.build(f)
 }
 
-func runStop(ctx context.Context, f *Factory, o *stopOptions, args []string) error {
-	rep := newReporter(ctx, f)
-	running := runtimeapi.ContainerState_CONTAINER_RUNNING
-	ts, listed, err := selectContainers(ctx, f, rep, args, o.all, o.scope,
-		&runtimeapi.ContainerStateValue{State: running},
-		func(c *runtimeapi.Container) bool { return c.GetState() == running })
-	if err != nil {
-		return err
-	}
-	if o.all && len(ts) == 0 {
-		rep.note("no running containers to stop")
-		return nil
-	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	// The runtime answers StopContainer only once the container is gone,
-	// which may take the whole grace period.
-	callCtx := ctx
-	if cfg.Timeout > 0 {
-		callCtx = cri.WithTimeout(ctx, cfg.Timeout+time.Duration(o.grace)*time.Second)
-	}
-	b := newBulk(ctx, rep, listed)
-	b.run(len(ts), "containers", func(i int) {
-		id := ts[i].id
-		if err := b.call(func() error {
-			_, err := rs.StopContainer(callCtx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: o.grace})
-			return err
-		}); err != nil {
-			rep.fail(fmt.Errorf("stopping container %s: %w", id, err))
-			return
-		}
-		rep.success(output.Escape(id))
-	})
-	return rep.result()
-}
+var _ = register(command{name: "stop", group: groupContainers, args: argContainer, changes: true, build: newStopCommand,
+	usage: "Stop one or more running containers"})

@@ -55,12 +55,7 @@ func (e *env) start(in io.Reader, inTTY bool, args ...string) *running {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{out: &lockedBuffer{}, errOut: &lockedBuffer{}, done: make(chan int, 1), cancel: cancel}
-	f := &Factory{
-		IO:      IOStreams{In: in, Out: r.out, ErrOut: r.errOut, InTTY: inTTY},
-		Now:     testNowFunc,
-		Getenv:  func(k string) string { return e.vars[k] },
-		Version: "v0.0.0-test",
-	}
+	f := e.factory(IOStreams{In: in, Out: r.out, ErrOut: r.errOut, InTTY: inTTY})
 	go func() { r.done <- Run(ctx, f, append([]string{"crictl"}, args...)) }()
 	e.t.Cleanup(cancel)
 	return r

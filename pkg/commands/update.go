@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/output"
 	units "github.com/docker/go-units"
 	"github.com/urfave/cli/v2"
@@ -20,7 +19,6 @@ type updateOptions struct {
 	memoryText                     string
 	cpusetCpus, cpusetMems         string
 	oomScoreAdj                    int64
-	scope                          scopeOptions
 
 	memory int64
 	// set holds the resource flags given on the command line.
@@ -47,32 +45,26 @@ func newUpdateCommand(f *Factory) *cli.Command {
 		&cli.StringFlag{Name: "cpuset-mems", Destination: &o.cpusetMems, Usage: "memory nodes the container may use (0-3, 0,1)"},
 		&cli.Int64Flag{Name: "oom-score-adj", Destination: &o.oomScoreAdj, Usage: "OOM killer score adjustment (-1000 to 1000)", DefaultText: "unchanged"},
 	}
-	flags = append(flags, o.scope.containerFlags("")...)
-	return &cli.Command{
-		Name:      "update",
-		Usage:     "Update one or more running containers",
-		ArgsUsage: "CONTAINER (ID, ID prefix or name)...",
-		Description: "Changes only the resources given on the command line: the current resources are read from\n" +
+	return bulkCommand{
+		description: "Changes only the resources given on the command line: the current resources are read from\n" +
 			"the container's status, the given fields are changed, and the whole is sent (when --memory\n" +
 			"changes and the swap limit equals the old memory limit, the swap limit follows). When the\n" +
 			"runtime reports no current resources, only the given fields are sent, with a warning.\n" +
 			"Prints the ID of each container updated, as it completes; a failure is reported on stderr\n" +
-			"and the others go on (exit 1 when any failed).\n\n" + bulkHelp,
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := o.validate(c); err != nil {
-				return err
-			}
-			return runUpdate(c.Context, f, o, c.Args().Slice())
+			"and the others go on (exit 1 when any failed).",
+		flags: flags,
+		check: o.validate,
+		begin: func(ctx context.Context, rs runtimeapi.RuntimeServiceClient) (func(*bulk, target), error) {
+			return func(b *bulk, t target) { o.update(ctx, rs, b, t.id) }, nil
 		},
-	}
+	}.build(f)
 }
+
+var _ = register(command{name: "update", group: groupContainers, args: argContainer, changes: true, build: newUpdateCommand,
+	usage: "Update one or more running containers"})
 
 func (o *updateOptions) validate(c *cli.Context) error {
 	cmd := commandPath(c)
-	if c.NArg() == 0 {
-		return usagef(cmd, "give at least one container")
-	}
 	o.set = map[string]bool{}
 	for _, n := range append(append([]string(nil), linuxFlags...), windowsFlags...) {
 		if c.IsSet(n) {
@@ -111,7 +103,7 @@ func (o *updateOptions) validate(c *cli.Context) error {
 			return usagef(cmd, "--%s %q: want a list such as 0-3 or 0,2", fl.name, fl.v)
 		}
 	}
-	return o.scope.validate(c)
+	return nil
 }
 
 // parseMemory reads a byte count: plain bytes, or a size with a binary
@@ -134,46 +126,23 @@ func parseMemory(s string) (int64, error) {
 	return n, nil
 }
 
-func runUpdate(ctx context.Context, f *Factory, o *updateOptions, args []string) error {
-	rep := newReporter(ctx, f)
-	ts, listed, err := selectContainers(ctx, f, rep, args, false, o.scope, nil, nil)
-	if err != nil {
-		return err
+// update changes one container's resources.
+func (o *updateOptions) update(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk, id string) {
+	doing := "updating container " + id
+	st := b.containerStatus(ctx, rs, id, doing)
+	if st == nil {
+		return
 	}
-	rs, err := f.Runtime()
-	if err != nil {
-		return err
+	req, missing := o.request(id, st.GetResources())
+	if missing != "" {
+		b.rep.warn("container %s: the runtime reports no current %s resources; sending only the fields given", id, missing)
 	}
-	b := newBulk(ctx, rep, listed)
-	b.run(len(ts), "containers", func(i int) {
-		id := ts[i].id
-		var resp *runtimeapi.ContainerStatusResponse
-		err := b.call(func() (err error) {
-			resp, err = rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
-			return err
-		})
-		if err != nil {
-			if cri.IsNotFound(err) {
-				rep.fail(notFound("container", id, err))
-			} else {
-				rep.fail(fmt.Errorf("updating container %s: %w", id, err))
-			}
-			return
-		}
-		req, missing := o.request(id, resp.GetStatus().GetResources())
-		if missing != "" {
-			rep.warn("container %s: the runtime reports no current %s resources; sending only the fields given", id, missing)
-		}
-		if err := b.call(func() error {
-			_, err := rs.UpdateContainerResources(ctx, req)
-			return err
-		}); err != nil {
-			rep.fail(fmt.Errorf("updating container %s: %w", id, err))
-			return
-		}
-		rep.success(output.Escape(id))
-	})
-	return rep.result()
+	if b.do(doing, func() error {
+		_, err := rs.UpdateContainerResources(ctx, req)
+		return err
+	}) {
+		b.rep.success(output.Escape(id))
+	}
 }
 
 // request builds the update of one container from its current resources:
@@ -184,21 +153,10 @@ func (o *updateOptions) request(id string, cur *runtimeapi.ContainerResources) (
 	req = &runtimeapi.UpdateContainerResourcesRequest{ContainerId: id}
 	var gaps []string
 	if o.anySet(linuxFlags) {
-		l := &runtimeapi.LinuxContainerResources{}
-		if cur.GetLinux() != nil {
-			l = proto.Clone(cur.GetLinux()).(*runtimeapi.LinuxContainerResources)
-		} else {
-			gaps = append(gaps, "linux")
-		}
-		if o.set["cpu-period"] {
-			l.CpuPeriod = o.cpuPeriod
-		}
-		if o.set["cpu-quota"] {
-			l.CpuQuota = o.cpuQuota
-		}
-		if o.set["cpu-share"] {
-			l.CpuShares = o.cpuShares
-		}
+		l := current(cur.GetLinux(), &runtimeapi.LinuxContainerResources{}, "linux", &gaps)
+		setIf(o.set["cpu-period"], &l.CpuPeriod, o.cpuPeriod)
+		setIf(o.set["cpu-quota"], &l.CpuQuota, o.cpuQuota)
+		setIf(o.set["cpu-share"], &l.CpuShares, o.cpuShares)
 		if o.set["memory"] {
 			// A swap limit equal to the memory limit means "no swap"; keep it
 			// so, or the runtime refuses a memory limit above the old swap limit.
@@ -207,30 +165,15 @@ func (o *updateOptions) request(id string, cur *runtimeapi.ContainerResources) (
 			}
 			l.MemoryLimitInBytes = o.memory
 		}
-		if o.set["cpuset-cpus"] {
-			l.CpusetCpus = o.cpusetCpus
-		}
-		if o.set["cpuset-mems"] {
-			l.CpusetMems = o.cpusetMems
-		}
-		if o.set["oom-score-adj"] {
-			l.OomScoreAdj = o.oomScoreAdj
-		}
+		setIf(o.set["cpuset-cpus"], &l.CpusetCpus, o.cpusetCpus)
+		setIf(o.set["cpuset-mems"], &l.CpusetMems, o.cpusetMems)
+		setIf(o.set["oom-score-adj"], &l.OomScoreAdj, o.oomScoreAdj)
 		req.Linux = l
 	}
 	if o.anySet(windowsFlags) {
-		w := &runtimeapi.WindowsContainerResources{}
-		if cur.GetWindows() != nil {
-			w = proto.Clone(cur.GetWindows()).(*runtimeapi.WindowsContainerResources)
-		} else {
-			gaps = append(gaps, "windows")
-		}
-		if o.set["cpu-count"] {
-			w.CpuCount = o.cpuCount
-		}
-		if o.set["cpu-maximum"] {
-			w.CpuMaximum = o.cpuMaximum
-		}
+		w := current(cur.GetWindows(), &runtimeapi.WindowsContainerResources{}, "windows", &gaps)
+		setIf(o.set["cpu-count"], &w.CpuCount, o.cpuCount)
+		setIf(o.set["cpu-maximum"], &w.CpuMaximum, o.cpuMaximum)
 		req.Windows = w
 	}
 	return req, strings.Join(gaps, " and ")
@@ -243,4 +186,21 @@ func (o *updateOptions) anySet(names []string) bool {
 		}
 	}
 	return false
+}
+
+// current is a copy of the resources the runtime reports, or empty ones
+// (and name noted in gaps) when it reports none.
+func current[T proto.Message](cur, empty T, name string, gaps *[]string) T {
+	if cur.ProtoReflect().IsValid() {
+		return proto.Clone(cur).(T)
+	}
+	*gaps = append(*gaps, name)
+	return empty
+}
+
+// setIf sets *dst to v when the flag was given.
+func setIf[T any](given bool, dst *T, v T) {
+	if given {
+		*dst = v
+	}
 }

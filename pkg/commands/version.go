@@ -15,20 +15,13 @@ const criVersion = "v1"
 func newVersionCommand(f *Factory) *cli.Command {
 	var out outputOptions
 	return &cli.Command{
-		Name:  "version",
-		Usage: "Display runtime version information",
-		Flags: out.flags(output.TableFormat, output.TableFormat, output.JSON, output.YAML, output.GoTemplate),
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			if err := out.validate(c); err != nil {
-				return err
-			}
-			return runVersion(c.Context, f, &out)
-		},
+		Flags:  out.flags(output.TableFormat, output.JSON, output.YAML, output.GoTemplate),
+		Action: action(func(c *cli.Context) error { return runVersion(c.Context, f, &out) }, noArgs, out.validate),
 	}
 }
+
+var _ = register(command{name: "version", group: groupRuntime, build: newVersionCommand,
+	usage: "Display runtime version information"})
 
 func runVersion(ctx context.Context, f *Factory, out *outputOptions) error {
 	rs, err := f.Runtime()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -24,9 +25,18 @@ type File struct {
 
 	raw     []byte
 	doc     *yaml.Node // nil when the file holds no YAML document
-	entries []entry    // in file order; no duplicates
+	entries []entry    // in file order; one per key, the last when repeated
 	vals    Config     // values of the keys present; other fields are zero
+	// warnings are what the reference accepts silently and crictl
+	// mentions: keys it does not know (ignored), keys set twice.
+	warnings []string
 }
+
+// Warnings are the problems that do not stop the file from being used,
+// each "path:line: ..." or "path: ...": unknown keys (ignored, as a newer
+// crictl's keys must not break an older one) and repeated keys (the last
+// counts, as in the reference).
+func (f *File) Warnings() []string { return f.warnings }
 
 type entry struct {
 	key       string
@@ -233,7 +243,8 @@ func (f *File) readEntries() error {
 	if root.Kind != yaml.MappingNode {
 		return f.errorAt(root, "the top level must be a mapping of keys to values, found %s", describe(root))
 	}
-	seen := make(map[string]int)
+	lines := make(map[string][]int)
+	var order []string
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if err := f.checkNode(k); err != nil {
@@ -244,12 +255,13 @@ func (f *File) readEntries() error {
 		}
 		kind, ok := kindOf(k.Value)
 		if !ok || k.Tag != "!!str" {
-			return f.errorAt(k, "%v", unknownKeyError(k.Value))
+			f.warnings = append(f.warnings, fmt.Sprintf("%s:%d: %v; it is ignored", f.Path, k.Line, unknownKeyError(k.Value)))
+			continue
 		}
-		if first, dup := seen[k.Value]; dup {
-			return f.errorAt(k, "duplicate key %q (first on line %d)", k.Value, first)
+		if lines[k.Value] == nil {
+			order = append(order, k.Value)
 		}
-		seen[k.Value] = k.Line
+		lines[k.Value] = append(lines[k.Value], k.Line)
 		if err := f.checkNode(v); err != nil {
 			return err
 		}
@@ -264,7 +276,17 @@ func (f *File) readEntries() error {
 		if err := setValue(&f.vals, k.Value, v.Value); err != nil {
 			return f.errorAt(v, "%v", err)
 		}
+		f.entries = slices.DeleteFunc(f.entries, func(e entry) bool { return e.key == k.Value })
 		f.entries = append(f.entries, entry{key: k.Value, keyNode: k, valueNode: v})
+	}
+	for _, key := range order {
+		if ls := lines[key]; len(ls) > 1 {
+			nums := make([]string, len(ls))
+			for i, l := range ls {
+				nums[i] = strconv.Itoa(l)
+			}
+			f.warnings = append(f.warnings, fmt.Sprintf("%s: %s is set on lines %s; the last one counts", f.Path, key, strings.Join(nums, ", ")))
+		}
 	}
 	return nil
 }

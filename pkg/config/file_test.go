@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,11 +96,7 @@ func TestLoadMalformed(t *testing.T) {
 		content string
 		want    string // the error after "path"
 	}{
-		{"unknown key", "runtime-endpoint: x\ndebug: false\nruntime_endpoint: y\n",
-			`:3: unknown key "runtime_endpoint" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries)`},
-		{"non-string key", "1: x\n", `:1: unknown key "1" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries)`},
 		{"complex key", "? [a]\n: x\n", `:1: keys must be strings, found a list`},
-		{"duplicate key", "debug: true\ntimeout: 2\ndebug: false\n", `:3: duplicate key "debug" (first on line 1)`},
 		{"debug yes", "debug: yes\n", `:1: invalid value "yes" for debug (want true or false)`},
 		{"debug True", "debug: True\n", `:1: invalid value "True" for debug (want true or false)`},
 		{"debug 1", "pull-image-on-create: 1\n", `:1: invalid value "1" for pull-image-on-create (want true or false)`},
@@ -124,7 +121,6 @@ func TestLoadMalformed(t *testing.T) {
 		{"anchor", "timeout: &t 5\n", `:1: anchors (&t) are not supported`},
 		{"alias", "timeout: &t 5\nmax-retries: *t\n", `:1: anchors (&t) are not supported`},
 		{"alias only", "max-retries: *t\n", `: aliases are not supported (unknown anchor 't' referenced)`},
-		{"merge key", "<<: {debug: true}\n", `:1: unknown key "<<" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries)`},
 		{"explicit tag", "timeout: !!str 5\n", `:1: explicit tags (!!str) are not supported`},
 		{"two documents", "debug: true\n---\ndebug: false\n", `:2: a second YAML document; the file must hold a single mapping`},
 		{"utf-16 le bom", "\xFF\xFEd\x00e\x00", `:1: file is UTF-16 encoded; save it as UTF-8`},
@@ -205,6 +201,8 @@ func TestGetAndList(t *testing.T) {
 		{"pull-image-on-create", "false"},
 		{"disable-pull-on-run", "false"},
 		{"max-retries", "0"},
+		{"read-only", "false"},
+		{"allow-remote-stream", "false"},
 	}
 	got := f.List()
 	if len(got) != len(want) {
@@ -224,7 +222,7 @@ func TestGetAndList(t *testing.T) {
 	if v, _ := New("x").Get(KeyMaxRetries); v != "3" {
 		t.Errorf("default max-retries: Get = %q, want 3", v)
 	}
-	if _, err := f.Get("timeout-seconds"); err == nil || !strings.HasPrefix(err.Error(), `unknown key "timeout-seconds" (valid keys: runtime-endpoint,`) {
+	if _, err := f.Get("timeout-seconds"); err == nil || !strings.HasPrefix(err.Error(), `no configuration option named "timeout-seconds" (valid keys: runtime-endpoint,`) {
 		t.Errorf("Get(unknown) error = %v", err)
 	}
 }
@@ -304,4 +302,49 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("edited file does not parse: %v\n%q", err, file.Bytes())
 		}
 	})
+}
+
+// What the reference accepts, crictl accepts with a warning: keys it does
+// not know are ignored, and a key set twice takes the last value.
+func TestLoadTolerated(t *testing.T) {
+	cases := []struct {
+		name, content string
+		warnings      []string // after "path"
+		check         func(Config) bool
+	}{
+		{"unknown key", "runtime-endpoint: x\ndebug: false\nruntime_endpoint: y\n",
+			[]string{`:3: no configuration option named "runtime_endpoint" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`},
+			func(c Config) bool { return c.RuntimeEndpoint == "x" }},
+		{"non-string key", "1: x\n", []string{`:1: no configuration option named "1" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`}, nil},
+		{"merge key", "<<: {debug: true}\n", []string{`:1: no configuration option named "<<" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`},
+			func(c Config) bool { return !c.Debug }},
+		{"duplicate key", "debug: true\ntimeout: 2\ndebug: false\ndebug: true\n", []string{`: debug is set on lines 1, 3, 4; the last one counts`},
+			func(c Config) bool { return c.Debug && c.Timeout == 2*time.Second }},
+		{"newer crictl's key", "runtime-endpoint: unix:///a.sock\nsome-future-key: true\n",
+			[]string{`:2: no configuration option named "some-future-key" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`},
+			func(c Config) bool { return c.RuntimeEndpoint == "unix:///a.sock" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "crictl.yaml")
+			if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Load(path)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			var want []string
+			for _, w := range c.warnings {
+				want = append(want, path+w)
+			}
+			if got := f.Warnings(); !slices.Equal(got, want) {
+				t.Errorf("warnings\n got %q\nwant %q", got, want)
+			}
+			cfg, _ := f.Config()
+			if c.check != nil && !c.check(cfg) {
+				t.Errorf("config %+v", cfg)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,7 +120,7 @@ func TestResolveConfigFile(t *testing.T) {
 	defaultFile := writeTemp(t, "timeout: 3\n")
 	envFile := writeTemp(t, "timeout: 4\n")
 	flagFile := writeTemp(t, "timeout: 5\n")
-	badDefault := writeTemp(t, "timeout: 3\nruntime_endpoint: x\n")
+	badDefault := writeTemp(t, "timeout: 3\nruntime-endpoint: [x]\n")
 	missing := filepath.Join(dir, "missing.yaml")
 
 	tests := []struct {
@@ -145,7 +146,7 @@ func TestResolveConfigFile(t *testing.T) {
 		{name: "missing env file", defaultPath: defaultFile, env: map[string]string{EnvConfigFile: missing},
 			wantErr: missing + ": no such file or directory", notExist: true},
 		{name: "malformed default is an error", defaultPath: badDefault,
-			wantErr: badDefault + `:2: unknown key "runtime_endpoint"`},
+			wantErr: badDefault + `:2: invalid value for runtime-endpoint`},
 		{name: "directory", defaultPath: dir, wantErr: dir + ": is a directory"},
 		{name: "empty config flag", defaultPath: defaultFile, flags: Flags{ConfigPath: ptr("")}, wantErr: "--config: empty path"},
 		{name: "empty runtime flag", defaultPath: defaultFile, flags: Flags{RuntimeEndpoint: ptr("")},
@@ -188,5 +189,46 @@ func TestResolveNilGetenv(t *testing.T) {
 	}
 	if p, explicit, err := ConfigPath(Flags{}, nil); p != DefaultPath || explicit || err != nil {
 		t.Errorf("ConfigPath(no flag, no env) = %q, %v, %v", p, explicit, err)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	on := filepath.Join(dir, "on.yaml")
+	off := filepath.Join(dir, "off.yaml")
+	os.WriteFile(on, []byte("read-only: true\n"), 0o600)
+	os.WriteFile(off, []byte("read-only: false\n"), 0o600)
+	tru, fals := true, false
+	for _, c := range []struct {
+		name   string
+		file   string
+		env    string
+		flag   *bool
+		reason string
+	}{
+		{"off", off, "", nil, ""},
+		{"file", on, "", nil, "read-only: true in " + on},
+		{"env", off, "1", nil, "CRICTL_READ_ONLY=1"},
+		{"env true", off, "true", nil, "CRICTL_READ_ONLY=1"},
+		{"env 0 does nothing", off, "0", nil, ""},
+		{"flag", off, "", &tru, "--read-only"},
+		{"a flag cannot turn the file off", on, "", &fals, "read-only: true in " + on},
+		{"a flag cannot turn the environment off", off, "1", &fals, "CRICTL_READ_ONLY=1"},
+		{"the environment cannot turn the file off", on, "0", nil, "read-only: true in " + on},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{EnvConfigFile: c.file, EnvReadOnly: c.env}
+			r, err := Resolve(Flags{ReadOnly: c.flag}, func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.ReadOnlyReason(); got != c.reason || r.ReadOnly != (c.reason != "") {
+				t.Errorf("reason %q (read-only %v), want %q", got, r.ReadOnly, c.reason)
+			}
+		})
+	}
+	env := map[string]string{EnvConfigFile: off, EnvReadOnly: "maybe"}
+	if _, err := Resolve(Flags{}, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), `CRICTL_READ_ONLY="maybe"`) {
+		t.Errorf("bad CRICTL_READ_ONLY: %v", err)
 	}
 }

@@ -14,22 +14,22 @@ import (
 // LoadPod reads a pod sandbox config file (runp, create, run, pull
 // --pod-config). Errors name the file.
 func LoadPod(path string) (*runtimeapi.PodSandboxConfig, error) {
-	data, err := readFile(path)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := DecodePod(data)
-	return cfg, withFile(err, path)
+	return load(path, DecodePod)
 }
 
 // LoadContainer reads a container config file (create, run). Errors name
 // the file.
 func LoadContainer(path string) (*runtimeapi.ContainerConfig, error) {
+	return load(path, DecodeContainer)
+}
+
+func load[T any](path string, decode func([]byte) (T, error)) (T, error) {
 	data, err := readFile(path)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	cfg, err := DecodeContainer(data)
+	cfg, err := decode(data)
 	return cfg, withFile(err, path)
 }
 
@@ -91,6 +91,10 @@ func missing(path, hint string) error {
 // readFile reads at most MaxSize bytes of a config file.
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// the reference's words, which scripts grep for
+		return nil, &Error{Msg: fmt.Sprintf("config at %s not found", path), Syntax: true}
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

@@ -23,6 +23,12 @@ func Size(n uint64) string {
 	return units.HumanSizeWithPrecision(float64(n), 3)
 }
 
+// HumanSize renders bytes in decimal units with four significant digits,
+// as the reference's stats and imagefsinfo tables: "614.4kB".
+func HumanSize(n uint64) string {
+	return units.HumanSize(float64(n))
+}
+
 // TruncateID strips prefix (e.g. "sha256:") and keeps the first 13
 // characters, unless noTrunc.
 func TruncateID(id, prefix string, noTrunc bool) string {

@@ -113,9 +113,7 @@ func (e *pbEncoder) message(m protoreflect.Message, indent string) bool {
 		e.out = append(e.out, '{', '}')
 		return true
 	}
-	e.out = append(e.out, '\n')
-	e.out = append(e.out, indent...)
-	e.out = append(e.out, '}')
+	e.closeBlock(indent, '}')
 	return true
 }
 
@@ -135,9 +133,7 @@ func (e *pbEncoder) list(l protoreflect.List, fd protoreflect.FieldDescriptor, i
 			return false
 		}
 	}
-	e.out = append(e.out, '\n')
-	e.out = append(e.out, indent...)
-	e.out = append(e.out, ']')
+	e.closeBlock(indent, ']')
 	return true
 }
 
@@ -172,9 +168,7 @@ func (e *pbEncoder) mapValue(mp protoreflect.Map, vd protoreflect.FieldDescripto
 			return false
 		}
 	}
-	e.out = append(e.out, '\n')
-	e.out = append(e.out, indent...)
-	e.out = append(e.out, '}')
+	e.closeBlock(indent, '}')
 	return true
 }
 
@@ -264,4 +258,12 @@ func appendJSONString(out []byte, s string) ([]byte, bool) {
 	}
 	out = append(out, s[start:]...)
 	return append(out, '"'), true
+}
+
+// closeBlock ends a non-empty object or array: a new line, the indent of
+// its opening line, and c.
+func (e *pbEncoder) closeBlock(indent string, c byte) {
+	e.out = append(e.out, '\n')
+	e.out = append(e.out, indent...)
+	e.out = append(e.out, c)
 }

@@ -149,6 +149,12 @@ func (k *KV) Entry(key, value string) {
 	k.b.WriteByte('\n')
 }
 
+// Line appends a line of its own (a title without a colon).
+func (k *KV) Line(s string) {
+	k.b.WriteString(Escape(s))
+	k.b.WriteByte('\n')
+}
+
 // Blank appends an empty line (between blocks).
 func (k *KV) Blank() { k.b.WriteByte('\n') }
 

@@ -162,7 +162,7 @@ func TestRunpCreateErrors(t *testing.T) {
 	}
 	// start goes on past a failure.
 	_, errOut, code = crictl(t, env, "start", "no-such-container")
-	if code != 1 || !strings.Contains(errOut, `no container matches "no-such-container"`) {
+	if code != 1 || !strings.Contains(errOut, `container "no-such-container" not found`) {
 		t.Errorf("start of a missing container: exit %d, stderr %q", code, errOut)
 	}
 }
@@ -222,7 +222,7 @@ func TestPullByTagAndDigest(t *testing.T) {
 func TestPullFailures(t *testing.T) {
 	env := needCommand(t, "pull")
 	missing := env.Registry + "/" + harness.RegistryRepo + ":no-such-tag"
-	if out, errOut, code := crictl(t, env, "pull", missing); code != 1 || out != "" || !strings.Contains(errOut, "pulling "+missing) || !strings.Contains(errOut, "not found") {
+	if out, errOut, code := crictl(t, env, "pull", missing); code != 1 || out != "" || !strings.Contains(errOut, "pulling image: "+missing) || !strings.Contains(errOut, "not found") {
 		t.Errorf("pull of a missing tag: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	private := env.AuthRegistry + "/" + harness.RegistryRepo + ":" + harness.RegistryTags[0]
