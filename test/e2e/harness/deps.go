@@ -129,7 +129,7 @@ func Requirements() error {
 		}
 	}
 	if _, err := goTool(); err != nil {
-		return errors.New("needs the go command (it builds the pause image)")
+		return errors.New("needs the go command (it builds the pause image and containerd 2)")
 	}
 	return nil
 }

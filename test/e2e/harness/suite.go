@@ -165,7 +165,7 @@ func (s *Suite) Main(m *testing.M) int {
 		waitFrom := time.Now()
 		<-p.done
 		if p.err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: FAIL: %s did not start: %v\n", p.kind, p.err)
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: %s did not start: %v (%s=KIND runs the tests on one runtime)\n", p.kind, p.err, RuntimesEnvVar)
 			summary = append(summary, fmt.Sprintf("%s: did not start", p.kind))
 			code = 1
 			continue
