@@ -1,9 +1,3 @@
-//go:build doctor_nocni
-
-// This case needs harness.Options.NoCNI (branch harness2); it is built
-// with -tags doctor_nocni until that option is on main, then the build tag
-// goes.
-
 package e2e
 
 import (

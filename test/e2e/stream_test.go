@@ -30,45 +30,54 @@ type streamPod struct {
 	shell, web, reader *harness.Container
 }
 
-var (
-	streamOnce sync.Once
-	streamP    *streamPod
-	streamErr  error
-)
+// streamPods holds the stream pod of each runtime's environment (the tests
+// run once per runtime).
+var streamPods sync.Map // *harness.Env -> *streamPodOnce
+
+type streamPodOnce struct {
+	once sync.Once
+	pod  *streamPod
+	err  error
+}
 
 func streamFixture(t *testing.T, env *harness.Env) *streamPod {
 	t.Helper()
-	streamOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		p := &streamPod{}
-		if p.pod, streamErr = env.RunPod(ctx, harness.PodSpec{Name: "stream-pod", Namespace: "e2e-stream"}); streamErr != nil {
-			return
-		}
-		if p.shell, streamErr = env.StartContainer(ctx, p.pod, harness.ContainerSpec{Name: "shell"}); streamErr != nil {
-			return
-		}
-		p.web, streamErr = env.StartContainer(ctx, p.pod, harness.ContainerSpec{Name: "web",
-			Script: `busybox mkdir -p /www && echo hello-from-pod > /www/index.html && exec busybox httpd -f -p 8080 -h /www`})
-		if streamErr != nil {
-			return
-		}
-		p.reader, streamErr = env.StartContainer(ctx, p.pod, harness.ContainerSpec{Name: "reader",
-			Script: `read x; echo "got $x"; exit 7`, Stdin: true, StdinOnce: true})
-		if streamErr != nil {
-			return
-		}
-		for _, c := range []*harness.Container{p.shell, p.web, p.reader} {
-			if _, streamErr = env.WaitContainer(ctx, c.ID, runtimeapi.ContainerState_CONTAINER_RUNNING); streamErr != nil {
-				return
-			}
-		}
-		streamP = p
-	})
-	if streamErr != nil {
-		t.Fatalf("stream pod: %v", streamErr)
+	v, _ := streamPods.LoadOrStore(env, &streamPodOnce{})
+	f := v.(*streamPodOnce)
+	f.once.Do(func() { f.pod, f.err = makeStreamPod(env) })
+	if f.err != nil {
+		t.Fatalf("stream pod: %v", f.err)
 	}
-	return streamP
+	return f.pod
+}
+
+func makeStreamPod(env *harness.Env) (*streamPod, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p := &streamPod{}
+	var err error
+	if p.pod, err = env.RunPod(ctx, harness.PodSpec{Name: "stream-pod", Namespace: "e2e-stream"}); err != nil {
+		return nil, err
+	}
+	if p.shell, err = env.StartContainer(ctx, p.pod, harness.ContainerSpec{Name: "shell"}); err != nil {
+		return nil, err
+	}
+	p.web, err = env.StartContainer(ctx, p.pod, harness.ContainerSpec{Name: "web",
+		Script: `busybox mkdir -p /www && echo hello-from-pod > /www/index.html && exec busybox httpd -f -p 8080 -h /www`})
+	if err != nil {
+		return nil, err
+	}
+	p.reader, err = env.StartContainer(ctx, p.pod, harness.ContainerSpec{Name: "reader",
+		Script: `read x; echo "got $x"; exit 7`, Stdin: true, StdinOnce: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []*harness.Container{p.shell, p.web, p.reader} {
+		if _, err = env.WaitContainer(ctx, c.ID, runtimeapi.ContainerState_CONTAINER_RUNNING); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // crictlIn runs crictl -r ENDPOINT args with stdin.

@@ -16,27 +16,32 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// containerdConfig renders the config of an isolated containerd: everything
-// it keeps lives under the run dir, its runc state too (runc option Root),
-// pod network namespaces are mounted under its state dir, and it has its own
-// sandbox image, CNI config and stream server port.
-func containerdConfig(st *state, runc string) string {
+// containerdConfig renders the config of an isolated containerd of st's
+// kind: everything it keeps lives under the run dir, its runc state too (runc
+// option Root), pod network namespaces are mounted under its state dir, and it
+// has its own sandbox image, CNI config and stream server port.
+func containerdConfig(st *state, runc string, bins *runtimeBins) string {
+	if st.Runtime.orDefault() == Containerd2 {
+		return containerd2Config(st, runc, bins)
+	}
+	return containerd1Config(st, runc)
+}
+
+// configPrelude is the start of a config of the given version that both
+// containerd versions read alike: the directories and sockets under the run
+// dir, no metrics listener, and the snapshotters that are not used disabled.
+func configPrelude(st *state, version int, disabledSnapshotters ...string) string {
 	q := strconv.Quote
-	var mirrors strings.Builder
-	for _, host := range []string{st.Registry, st.AuthRegistry} {
-		if host == "" {
-			continue
-		}
-		fmt.Fprintf(&mirrors, "    [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.%s]\n      endpoint = [%s]\n",
-			q(host), q("http://"+host))
+	disabled := make([]string, len(disabledSnapshotters))
+	for i, sn := range disabledSnapshotters {
+		disabled[i] = q("io.containerd.snapshotter.v1." + sn)
 	}
 	return `# written by the crictl e2e harness: an isolated containerd for tests
-version = 2
+version = ` + strconv.Itoa(version) + `
 root = ` + q(filepath.Join(st.Dir, "root")) + `
 state = ` + q(filepath.Join(st.Dir, "state")) + `
 oom_score = 0
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+disabled_plugins = [` + strings.Join(disabled, ", ") + `]
 
 [grpc]
   address = ` + q(st.Socket) + `
@@ -50,6 +55,21 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.internal.v1.opt"]
   path = ` + q(filepath.Join(st.Dir, "opt")) + `
 
+`
+}
+
+// containerd1Config is the version 2 config of containerd 1.x.
+func containerd1Config(st *state, runc string) string {
+	q := strconv.Quote
+	var mirrors strings.Builder
+	for _, host := range []string{st.Registry, st.AuthRegistry} {
+		if host == "" {
+			continue
+		}
+		fmt.Fprintf(&mirrors, "    [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.%s]\n      endpoint = [%s]\n",
+			q(host), q("http://"+host))
+	}
+	return configPrelude(st, 2, "aufs", "btrfs", "zfs", "devmapper") + `
 [plugins."io.containerd.grpc.v1.cri"]
   # root here lacks CAP_SYS_RESOURCE: without this runc fails to set the
   # negative oom_score_adj containerd asks for sandboxes
@@ -73,6 +93,83 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".registry]
     # the loopback registries speak plain HTTP
 ` + mirrors.String()
+}
+
+// containerd2Config is the version 3 config of containerd 2.x, where the
+// CRI settings are split over the cri.v1.runtime, cri.v1.images and
+// grpc.v1.cri plugins. NRI is off: its socket (/var/run/nri/nri.sock) would
+// be shared by every containerd 2 on the machine.
+func containerd2Config(st *state, runc string, bins *runtimeBins) string {
+	q := strconv.Quote
+	return configPrelude(st, 3, "btrfs", "zfs", "devmapper", "erofs") + `
+[plugins."io.containerd.nri.v1.nri"]
+  disable = true
+
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = ` + q(PauseImage) + `
+  [plugins."io.containerd.cri.v1.images".registry]
+    # hosts.toml per registry: the loopback registries speak plain HTTP
+    config_path = ` + q(filepath.Join(st.Dir, "certs.d")) + `
+
+[plugins."io.containerd.cri.v1.runtime"]
+  # root here lacks CAP_SYS_RESOURCE: without this runc fails to set the
+  # negative oom_score_adj containerd asks for sandboxes
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = [` + q(cniBinDir) + `]
+    conf_dir = ` + q(filepath.Join(st.Dir, "cni")) + `
+    max_conf_num = 1
+  [plugins."io.containerd.cri.v1.runtime".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      runtime_path = ` + q(bins.shim) + `
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+        BinaryName = ` + q(runc) + `
+        Root = ` + q(filepath.Join(st.Dir, "runc")) + `
+
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+`
+}
+
+// hostsConfig is the hosts.toml of a loopback registry for containerd 2's
+// registry config_path: plain HTTP, pull, resolve and push.
+func hostsConfig(host string) string {
+	q := strconv.Quote
+	return `# written by the crictl e2e harness
+server = ` + q("http://"+host) + `
+
+[host.` + q("http://"+host) + `]
+  capabilities = ["pull", "resolve", "push"]
+`
+}
+
+// writeHostsConfigs writes DIR/certs.d/HOST/hosts.toml for both registries
+// (containerd 2 reads them on every pull, so a restarted registry on a new
+// port needs no containerd restart).
+func writeHostsConfigs(st *state) error {
+	root := filepath.Join(st.Dir, "certs.d")
+	if err := os.RemoveAll(root); err != nil {
+		return err
+	}
+	for _, host := range []string{st.Registry, st.AuthRegistry} {
+		if host == "" {
+			continue
+		}
+		d := filepath.Join(root, host)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(d, "hosts.toml"), []byte(hostsConfig(host)), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cniConfig is the pod network: a bridge with host-local IPAM whose leases
@@ -104,21 +201,29 @@ func cniConfig(st *state) string {
 }
 
 // toolEnv is the environment of the processes the harness starts: the sbin
-// directories are in PATH (containerd looks up runc and the shim there).
-func toolEnv() []string {
+// directories are in PATH (containerd looks up runc and the shim there),
+// after the directories first, if any.
+func toolEnv(first ...string) []string {
 	env := make([]string, 0, len(os.Environ())+1)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PATH=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "PATH="+os.Getenv("PATH")+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	path := os.Getenv("PATH") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for i := len(first) - 1; i >= 0; i-- {
+		if first[i] != "" {
+			path = first[i] + ":" + path
+		}
+	}
+	return append(env, "PATH="+path)
 }
 
 // startDaemon starts a long-lived process in its own session (so a Ctrl-C
 // aimed at the test binary does not hit it before the teardown), with its
-// output appended to logPath. The returned channel is closed when it exits.
-func startDaemon(logPath, bin string, args ...string) (int, <-chan struct{}, error) {
+// output appended to logPath and env as its environment. The returned
+// channel is closed when it exits.
+func startDaemon(logPath string, env []string, bin string, args ...string) (int, <-chan struct{}, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, nil, err
@@ -126,7 +231,7 @@ func startDaemon(logPath, bin string, args ...string) (int, <-chan struct{}, err
 	defer logf.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = toolEnv()
+	cmd.Env = env
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -137,13 +242,11 @@ func startDaemon(logPath, bin string, args ...string) (int, <-chan struct{}, err
 	return cmd.Process.Pid, done, nil
 }
 
-// startContainerd writes the configs and starts containerd.
-func startContainerd(st *state) (<-chan struct{}, error) {
+// startContainerd writes the configs and starts containerd. Without CNI
+// (st.NoCNI) the CNI config dir stays empty, so the CRI reports
+// NetworkReady false and only host-network pods can run.
+func startContainerd(st *state, bins *runtimeBins) (<-chan struct{}, error) {
 	runc, err := lookPath("runc")
-	if err != nil {
-		return nil, err
-	}
-	containerd, err := lookPath("containerd")
 	if err != nil {
 		return nil, err
 	}
@@ -152,20 +255,27 @@ func startContainerd(st *state) (<-chan struct{}, error) {
 			return nil, err
 		}
 	}
-	if err := os.WriteFile(st.Config, []byte(containerdConfig(st, runc)), 0o644); err != nil {
+	if err := os.WriteFile(st.Config, []byte(containerdConfig(st, runc, bins)), 0o644); err != nil {
 		return nil, err
+	}
+	if st.Runtime.orDefault() == Containerd2 {
+		if err := writeHostsConfigs(st); err != nil {
+			return nil, err
+		}
 	}
 	cniDir := filepath.Join(st.Dir, "cni")
 	old, _ := filepath.Glob(filepath.Join(cniDir, "*"))
 	for _, f := range old {
 		_ = os.Remove(f)
 	}
-	if err := os.WriteFile(filepath.Join(cniDir, "10-"+netPrefix+st.Bridge+".conflist"), []byte(cniConfig(st)), 0o644); err != nil {
-		return nil, err
+	if !st.NoCNI {
+		if err := os.WriteFile(filepath.Join(cniDir, "10-"+netPrefix+st.Bridge+".conflist"), []byte(cniConfig(st)), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	_ = os.Remove(st.Socket)
 	_ = os.Remove(st.Socket + ".ttrpc")
-	pid, done, err := startDaemon(filepath.Join(st.Dir, "containerd.log"), containerd, "--config", st.Config)
+	pid, done, err := startDaemon(filepath.Join(st.Dir, "containerd.log"), toolEnv(bins.pathDir), bins.containerd, "--config", st.Config)
 	if err != nil {
 		return nil, fmt.Errorf("start containerd: %w", err)
 	}
@@ -186,7 +296,8 @@ func dialCRI(sock string) (*grpc.ClientConn, error) {
 }
 
 // waitReady polls the CRI Status until RuntimeReady and NetworkReady are
-// true, giving up when the process behind it dies or ctx ends.
+// true (without CNI: RuntimeReady true and NetworkReady false), giving up
+// when the process behind it dies or ctx ends.
 func waitReady(ctx context.Context, rt runtimeapi.RuntimeServiceClient, st *state, logPath string) error {
 	var last string
 	for {
@@ -202,7 +313,8 @@ func waitReady(ctx context.Context, rt runtimeapi.RuntimeServiceClient, st *stat
 					notes = append(notes, fmt.Sprintf("%s=false (%s: %s)", c.GetType(), c.GetReason(), c.GetMessage()))
 				}
 			}
-			if ready[runtimeapi.RuntimeReady] && ready[runtimeapi.NetworkReady] {
+			netReady, reported := ready[runtimeapi.NetworkReady]
+			if ready[runtimeapi.RuntimeReady] && reported && netReady != st.NoCNI {
 				return nil
 			}
 			last = strings.Join(notes, ", ")

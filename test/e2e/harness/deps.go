@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -34,6 +35,11 @@ var dependencies = []dependency{
 }
 
 const cniBinDir = "/usr/lib/cni"
+
+// optionalDependencies are installed only when an option asks for them.
+var optionalDependencies = map[string]dependency{
+	"criu": {"criu", "criu"}, // Options.CRIU: checkpoint/restore
+}
 
 // busyboxPaths are where busybox-static puts its binary.
 var busyboxPaths = []string{"/bin/busybox", "/usr/bin/busybox"}
@@ -81,8 +87,9 @@ func staticBusybox() (string, error) {
 	return "", errors.New("no statically linked busybox (package busybox-static)")
 }
 
-// missingPackages lists the Debian packages whose probe file is missing.
-func missingPackages() []string {
+// missingPackages lists the Debian packages whose probe file is missing,
+// of the dependencies and the optional ones named in extra.
+func missingPackages(extra ...string) []string {
 	seen := map[string]bool{}
 	var pkgs []string
 	add := func(p string) {
@@ -91,7 +98,11 @@ func missingPackages() []string {
 			pkgs = append(pkgs, p)
 		}
 	}
-	for _, d := range dependencies {
+	deps := dependencies
+	for _, name := range extra {
+		deps = append(deps[:len(deps):len(deps)], optionalDependencies[name])
+	}
+	for _, d := range deps {
 		if _, err := lookPath(d.probe); err != nil {
 			add(d.pkg)
 		}
@@ -118,21 +129,27 @@ func Requirements() error {
 		}
 	}
 	if _, err := goTool(); err != nil {
-		return errors.New("needs the go command (it builds the pause image)")
+		return errors.New("needs the go command (it builds the pause image and containerd 2)")
 	}
 	return nil
 }
 
 var installMu sync.Mutex
 
-// ensurePackages installs the missing Debian packages with one apt-get update
-// and one apt-get install. A file lock under the base dir keeps two test
-// binaries from running apt-get at once (dpkg's own lock would make the
-// second one fail instead of wait).
-func ensurePackages(base string, logf func(string, ...any)) error {
+// ensurePackages installs the missing Debian packages (of the dependencies
+// and the optional ones named in extra) with one apt-get update and one
+// apt-get install. A file lock under the base dir keeps two test binaries
+// from running apt-get at once (dpkg's own lock would make the second one
+// fail instead of wait).
+func ensurePackages(base string, logf func(string, ...any), extra ...string) error {
+	for _, name := range extra {
+		if _, ok := optionalDependencies[name]; !ok {
+			return fmt.Errorf("no optional package %q", name)
+		}
+	}
 	installMu.Lock()
 	defer installMu.Unlock()
-	if len(missingPackages()) == 0 {
+	if len(missingPackages(extra...)) == 0 {
 		return nil
 	}
 	unlock, err := lockFile(filepath.Join(base, "apt.lock"))
@@ -140,7 +157,7 @@ func ensurePackages(base string, logf func(string, ...any)) error {
 		return err
 	}
 	defer unlock()
-	missing := missingPackages()
+	missing := missingPackages(extra...)
 	if len(missing) == 0 {
 		return nil
 	}
@@ -166,7 +183,7 @@ func ensurePackages(base string, logf func(string, ...any)) error {
 	if err := run("install", args...); err != nil {
 		return err
 	}
-	if still := missingPackages(); len(still) > 0 {
+	if still := missingPackages(extra...); len(still) > 0 {
 		return fmt.Errorf("still missing after apt-get install: %s", strings.Join(still, " "))
 	}
 	return nil
@@ -179,6 +196,19 @@ func goTool() (string, error) {
 		return p, nil
 	}
 	return lookPath("/usr/local/go/bin/go")
+}
+
+// goVersion returns the go command and its version ("go1.26.8"), which
+// keys the caches of what the harness builds.
+func goVersion(ctx context.Context) (goCmd, version string, err error) {
+	if goCmd, err = goTool(); err != nil {
+		return "", "", err
+	}
+	out, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("go env GOVERSION: %w", err)
+	}
+	return goCmd, strings.TrimSpace(string(out)), nil
 }
 
 // lastLines returns the last n non-empty lines of s joined by " | ".

@@ -31,6 +31,16 @@ type Options struct {
 	// SubnetPrefixLen is the size of the pod subnet: 24 (the default) holds
 	// 253 bridge-network pods, a scale run wants 20.
 	SubnetPrefixLen int
+	// Runtime selects the runtime: Containerd (Debian's 1.6, the default)
+	// or Containerd2 (built from the Go module proxy, cached).
+	Runtime RuntimeKind
+	// NoCNI starts the runtime without a CNI network config: the CRI
+	// Status then reports NetworkReady false, only host-network pods run,
+	// and SamplePods fails.
+	NoCNI bool
+	// CRIU installs Debian's criu package when it is missing, so that the
+	// runtime can checkpoint containers (see TryCheckpoint).
+	CRIU bool
 	// Logf receives progress lines; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -38,17 +48,29 @@ type Options struct {
 // Timings are how long the steps of Start took.
 type Timings struct {
 	Packages, Images, Registries, Containerd, Import, Push, Total time.Duration
+	// Build is how long finding (or building) the runtime's binaries
+	// took; it runs alongside the steps before Containerd, which waits for it.
+	Build time.Duration
 }
 
 // Env is a running environment: an isolated containerd with the CRI plugin,
 // the test images imported into it, and two loopback registries.
 type Env struct {
+	Kind RuntimeKind // the runtime: Containerd or Containerd2
+	// RuntimeVersion is the version the CRI Version call reports
+	// ("1.6.20~ds1" for Debian's containerd, "v2.4.2" for Containerd2).
+	RuntimeVersion string
+	NoCNI          bool // started without CNI config (NetworkReady false)
+
 	Dir      string // run directory
 	LogRoot  string // kubelet's /var/log: pod logs are LogRoot/pods/NS_NAME_UID/CTR/ATTEMPT.log
 	Socket   string // containerd's CRI socket
 	Endpoint string // "unix://" + Socket, for crictl -r
 	Bridge   string // CNI bridge name
 	Subnet   string // pod subnet (CIDR)
+	// CgroupRoot holds the pods' cgroups: a pod's cgroup parent is
+	// CgroupRoot/pod<UID> (cgroupfs driver) unless PodSpec.NoCgroupParent.
+	CgroupRoot string
 
 	PauseImage string // sandbox image, imported
 	AppImage   string // busybox app image, imported
@@ -79,21 +101,23 @@ type Env struct {
 // state is DIR/env.json: everything a later process needs to reuse or tear
 // down the environment, and the only way a Sweep recognises it.
 type state struct {
-	Dir                 string   `json:"dir"`
-	Socket              string   `json:"socket"`
-	Config              string   `json:"config"`
-	Bridge              string   `json:"bridge"`
-	Subnet              string   `json:"subnet"`
-	OwnerPID            int      `json:"owner_pid,omitempty"`
-	OwnerStart          uint64   `json:"owner_start,omitempty"`
-	ContainerdPID       int      `json:"containerd_pid,omitempty"`
-	RegistryPIDs        []int    `json:"registry_pids,omitempty"`
-	RegistryConfigs     []string `json:"registry_configs"`
-	Registry            string   `json:"registry,omitempty"`
-	AuthRegistry        string   `json:"auth_registry,omitempty"`
-	RegistryUser        string   `json:"registry_user,omitempty"`
-	RegistryPassword    string   `json:"registry_password,omitempty"`
-	RegistryImageDigest string   `json:"registry_image_digest,omitempty"`
+	Dir                 string      `json:"dir"`
+	Runtime             RuntimeKind `json:"runtime,omitempty"` // "" is Containerd (state of older harnesses)
+	NoCNI               bool        `json:"no_cni,omitempty"`
+	Socket              string      `json:"socket"`
+	Config              string      `json:"config"`
+	Bridge              string      `json:"bridge"`
+	Subnet              string      `json:"subnet"`
+	OwnerPID            int         `json:"owner_pid,omitempty"`
+	OwnerStart          uint64      `json:"owner_start,omitempty"`
+	ContainerdPID       int         `json:"containerd_pid,omitempty"`
+	RegistryPIDs        []int       `json:"registry_pids,omitempty"`
+	RegistryConfigs     []string    `json:"registry_configs"`
+	Registry            string      `json:"registry,omitempty"`
+	AuthRegistry        string      `json:"auth_registry,omitempty"`
+	RegistryUser        string      `json:"registry_user,omitempty"`
+	RegistryPassword    string      `json:"registry_password,omitempty"`
+	RegistryImageDigest string      `json:"registry_image_digest,omitempty"`
 }
 
 func stateFile(dir string) string { return filepath.Join(dir, "env.json") }
@@ -117,6 +141,15 @@ func loadState(dir string) (*state, error) {
 	return st, nil
 }
 
+// describe names the runtime of st, e.g. "containerd2 without CNI".
+func (st *state) describe() string {
+	s := st.Runtime.orDefault().String()
+	if st.NoCNI {
+		s += " without CNI"
+	}
+	return s
+}
+
 func (st *state) save() error {
 	b, _ := json.MarshalIndent(st, "", "  ")
 	return writeFileAtomic(stateFile(st.Dir), b, 0o600)
@@ -134,16 +167,18 @@ func (st *state) fillPaths() {
 
 // created are the entries Start makes in a run directory; Down removes these
 // and nothing else from a directory it did not create.
-var created = []string{"root", "state", "runc", "cni", "ipam", "opt", "img", "registry", "log",
+var created = []string{"root", "state", "runc", "cni", "ipam", "opt", "img", "registry", "log", "certs.d", "checkpoint",
 	"config.toml", "containerd.log", "containerd.sock", "containerd.sock.ttrpc", "env.json", "env.json.tmp", ".lock"}
 
 func nop(string, ...any) {}
 
 // Start brings up an environment: it installs missing Debian packages,
 // sweeps what dead earlier runs left, claims a bridge name and subnet, builds
-// and imports the images, starts the registries and containerd, and waits
-// until the CRI reports RuntimeReady and NetworkReady. On error nothing it
-// started is left running (except a reused detached environment).
+// and imports the images, starts the registries and the runtime, and waits
+// until the CRI reports RuntimeReady and NetworkReady (NetworkReady false
+// with Options.NoCNI). The runtime's binaries are found, or for Containerd2
+// built and cached, alongside the other steps. On error nothing it started is
+// left running (except a reused detached environment).
 func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	t0 := time.Now()
 	logf := opts.Logf
@@ -161,15 +196,46 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if opts.Detached && opts.Dir == "" {
 		return nil, errors.New("a detached environment needs a directory")
 	}
+	kind := opts.Runtime.orDefault()
+	if err := kind.valid(); err != nil {
+		return nil, err
+	}
 	if err := Requirements(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
+
+	// the runtime's binaries (a build of several minutes on a cold cache)
+	// come while the packages, images and registries are prepared
+	type builtBins struct {
+		bins *runtimeBins
+		err  error
+		took time.Duration
+	}
+	bctx, cancelBuild := context.WithCancel(ctx)
+	binsCh := make(chan builtBins, 1)
+	go func() {
+		t := time.Now()
+		b, err := runtimeBinaries(bctx, kind, filepath.Join(base, "cache"), logf)
+		binsCh <- builtBins{b, err, time.Since(t)}
+	}()
+	binsWaited := false
+	defer func() {
+		cancelBuild()
+		if !binsWaited {
+			<-binsCh
+		}
+	}()
+
 	var tm Timings
 	t := time.Now()
-	if err := ensurePackages(base, logf); err != nil {
+	var extra []string
+	if opts.CRIU {
+		extra = append(extra, "criu")
+	}
+	if err := ensurePackages(base, logf, extra...); err != nil {
 		return nil, err
 	}
 	tm.Packages = time.Since(t)
@@ -185,7 +251,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		}
 		defer unlock()
 	}
-	st, reused, err := claimEnv(base, dir, opts.Detached, prefix, logf)
+	st, reused, err := claimEnv(base, dir, opts, prefix, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -204,9 +270,9 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		}
 	}()
 	if reused {
-		logf("reusing %s (bridge %s, subnet %s)", st.Dir, st.Bridge, st.Subnet)
+		logf("reusing %s (%s, bridge %s, subnet %s)", st.Dir, kind, st.Bridge, st.Subnet)
 	} else {
-		logf("run dir %s, bridge %s, subnet %s", st.Dir, st.Bridge, st.Subnet)
+		logf("run dir %s, %s, bridge %s, subnet %s", st.Dir, kind, st.Bridge, st.Subnet)
 	}
 
 	t = time.Now()
@@ -229,11 +295,22 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	tm.Registries = time.Since(t)
 
 	t = time.Now()
+	built := <-binsCh
+	binsWaited = true
+	tm.Build = built.took
+	if built.err != nil {
+		return nil, built.err
+	}
 	if !st.containerdAlive() {
-		if _, err := startContainerd(st); err != nil {
+		if _, err := startContainerd(st, built.bins); err != nil {
 			return nil, err
 		}
 		if err := st.save(); err != nil {
+			return nil, err
+		}
+	} else if kind == Containerd2 {
+		// the registries may have come back on other ports
+		if err := writeHostsConfigs(st); err != nil {
 			return nil, err
 		}
 	}
@@ -248,6 +325,13 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if err != nil {
 		return nil, err
 	}
+	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ver, err := e.Runtime.Version(vctx, &runtimeapi.VersionRequest{})
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("CRI Version: %w", err)
+	}
+	e.RuntimeVersion = ver.GetRuntimeVersion()
 	tm.Containerd = time.Since(t)
 
 	t = time.Now()
@@ -271,12 +355,15 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 
 	e.Timings = tm
 	e.fill(opts.Detached)
-	logf("ready in %v: containerd on %s, registries %s and %s (auth)", tm.Total.Round(time.Millisecond), st.Socket, st.Registry, st.AuthRegistry)
+	logf("ready in %v: containerd %s on %s, registries %s and %s (auth)", tm.Total.Round(time.Millisecond), e.RuntimeVersion, st.Socket, st.Registry, st.AuthRegistry)
 	return e, nil
 }
 
 func (e *Env) fill(detached bool) {
 	st := e.st
+	e.Kind = st.Runtime.orDefault()
+	e.NoCNI = st.NoCNI
+	e.CgroupRoot = cgroupRoot(st.Bridge)
 	e.Dir = st.Dir
 	e.LogRoot = filepath.Join(st.Dir, "log")
 	e.Socket = st.Socket
@@ -321,7 +408,8 @@ func prepareDir(dir string) (string, error) {
 
 // claimEnv sweeps, then reuses the detached environment in dir or claims a
 // new bridge and subnet, all under the base lock.
-func claimEnv(base, dir string, detached bool, prefix int, logf func(string, ...any)) (*state, bool, error) {
+func claimEnv(base, dir string, opts Options, prefix int, logf func(string, ...any)) (*state, bool, error) {
+	detached := opts.Detached
 	unlock, err := lockFile(filepath.Join(base, "lock"))
 	if err != nil {
 		return nil, false, err
@@ -345,6 +433,9 @@ func claimEnv(base, dir string, detached bool, prefix int, logf func(string, ...
 				}
 				if !detached {
 					return nil, false, fmt.Errorf("%s holds a detached environment: reuse it detached or tear it down", dir)
+				}
+				if old.Runtime.orDefault() != opts.Runtime.orDefault() || old.NoCNI != opts.NoCNI {
+					return nil, false, fmt.Errorf("%s runs %s: tear it down first (crienv down %s)", dir, old.describe(), dir)
 				}
 				return old, true, nil
 			}
@@ -371,7 +462,7 @@ func claimEnv(base, dir string, detached bool, prefix int, logf func(string, ...
 			return nil, false, err
 		}
 	}
-	st := &state{Dir: dir, Bridge: bridge, Subnet: subnet.String()}
+	st := &state{Dir: dir, Bridge: bridge, Subnet: subnet.String(), Runtime: opts.Runtime.orDefault(), NoCNI: opts.NoCNI}
 	st.fillPaths()
 	c := &claim{Bridge: bridge, Subnet: st.Subnet, Dir: dir}
 	if !detached {

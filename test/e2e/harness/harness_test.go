@@ -227,7 +227,9 @@ func TestPullThroughCRI(t *testing.T) {
 		remove(id)
 	}
 	authRef := env.AuthRegistry + "/" + harness.RegistryRepo + ":latest"
-	if _, err := pull(authRef, nil); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
+	// containerd 1.6 says "401 Unauthorized", 2.x "authorization failed:
+	// no basic auth credentials"
+	if _, err := pull(authRef, nil); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unauthorized") && !strings.Contains(err.Error(), "authorization failed") {
 		t.Errorf("pull %s without credentials: %v, want 401 Unauthorized", authRef, err)
 	}
 	id, err := pull(authRef, &runtimeapi.AuthConfig{Username: env.RegistryUser, Password: env.RegistryPassword})
@@ -294,12 +296,12 @@ func TestOwnPodLifecycle(t *testing.T) {
 }
 
 // killedRunChild is the test binary run by TestKilledRunIsSwept: it starts
-// an environment with a bridge pod and a host pod, says where, and waits to
-// be killed.
+// an environment of the runtime named by CRICTL_E2E_RUNTIME with a bridge pod
+// and a host pod, says where, and waits to be killed.
 func killedRunChild() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	env, err := harness.Start(ctx, harness.Options{})
+	env, err := harness.Start(ctx, harness.Options{Runtime: harness.RuntimeKind(os.Getenv(harness.RuntimesEnvVar))})
 	if err != nil {
 		fmt.Println("ERROR", err)
 		return 1
@@ -342,7 +344,7 @@ func killedRunChild() int {
 func TestKilledRunIsSwept(t *testing.T) {
 	env := suite.Env(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=killed-run")
+	cmd.Env = append(os.Environ(), helperEnv+"=killed-run", harness.RuntimesEnvVar+"="+string(env.Kind))
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()

@@ -254,15 +254,11 @@ func lastColon(ref string) int {
 // (stable image digests) and reuses the standard library the go build cache
 // already holds for ordinary builds (-trimpath would compile it all again).
 func buildPause(ctx context.Context, cacheDir string) ([]byte, error) {
-	goCmd, err := goTool()
+	goCmd, ver, err := goVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ver, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output()
-	if err != nil {
-		return nil, fmt.Errorf("go env GOVERSION: %w", err)
-	}
-	key := digestOf(append(append([]byte{}, pauseSource...), ver...))[len("sha256:"):][:16]
+	key := digestOf(append(append([]byte{}, pauseSource...), ver+"\n"...))[len("sha256:"):][:16]
 	out := filepath.Join(cacheDir, "pause-"+key)
 	if b, err := os.ReadFile(out); err == nil {
 		return b, nil

@@ -38,8 +38,12 @@ type PodSpec struct {
 	// annotations, as a pod made by another CRI client would be: only the
 	// sandbox metadata then carries its name and namespace.
 	NoKubeletLabels bool
-	Labels          map[string]string // added to the pod's labels
-	Annotations     map[string]string // added to the pod's annotations
+	// NoCgroupParent leaves out the pod's cgroup parent, which kubelet
+	// always sets (Env.CgroupRoot/pod<UID> here); containerd 2 then fails
+	// ListPodSandboxStats as a whole ("has no cgroup parent").
+	NoCgroupParent bool
+	Labels         map[string]string // added to the pod's labels
+	Annotations    map[string]string // added to the pod's annotations
 }
 
 // ContainerSpec describes an app container for StartContainer.
@@ -71,6 +75,7 @@ type Pod struct {
 	UID           string
 	HostNetwork   bool
 	KubeletLabels bool
+	CgroupParent  string // "" with PodSpec.NoCgroupParent
 	LogDir        string // LogRoot/pods/NS_NAME_UID
 	Config        *runtimeapi.PodSandboxConfig
 	Containers    []*Container
@@ -134,6 +139,10 @@ func (e *Env) podConfig(spec *PodSpec) *runtimeapi.PodSandboxConfig {
 	for k, v := range spec.Annotations {
 		annotations[k] = v
 	}
+	cgroupParent := ""
+	if !spec.NoCgroupParent && e.CgroupRoot != "" {
+		cgroupParent = e.CgroupRoot + "/pod" + spec.UID
+	}
 	return &runtimeapi.PodSandboxConfig{
 		Metadata: &runtimeapi.PodSandboxMetadata{
 			Name: spec.Name, Namespace: spec.Namespace, Uid: spec.UID, Attempt: spec.Attempt,
@@ -143,6 +152,7 @@ func (e *Env) podConfig(spec *PodSpec) *runtimeapi.PodSandboxConfig {
 		Labels:       labels,
 		Annotations:  annotations,
 		Linux: &runtimeapi.LinuxPodSandboxConfig{
+			CgroupParent: cgroupParent,
 			SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
 				NamespaceOptions: &runtimeapi.NamespaceOption{
 					Network: netMode,
@@ -158,7 +168,8 @@ func newPod(spec PodSpec, cfg *runtimeapi.PodSandboxConfig, id string) *Pod {
 	return &Pod{
 		ID: id, Name: spec.Name, Namespace: spec.Namespace, UID: spec.UID,
 		HostNetwork: spec.HostNetwork, KubeletLabels: !spec.NoKubeletLabels,
-		LogDir: cfg.GetLogDirectory(), Config: cfg,
+		CgroupParent: cfg.GetLinux().GetCgroupParent(),
+		LogDir:       cfg.GetLogDirectory(), Config: cfg,
 	}
 }
 

@@ -117,7 +117,7 @@ func startRegistries(ctx context.Context, st *state) error {
 				return err
 			}
 			logPath := filepath.Join(dir, name+".log")
-			pid, done, err := startDaemon(logPath, bin, "serve", cfgPath)
+			pid, done, err := startDaemon(logPath, toolEnv(), bin, "serve", cfgPath)
 			if err != nil {
 				return fmt.Errorf("start registry: %w", err)
 			}

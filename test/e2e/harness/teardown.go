@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -37,11 +38,15 @@ func pidsNaming(needle string, also ...int) []int {
 // teardown stops everything of the environment described by st, in the order
 // that leaves the least behind: pods through the CRI (containerd then
 // removes their containers, network namespaces and CNI setup itself), then
-// containerd, then whatever outlived it.
+// containerd, then whatever outlived it. A containerd frozen by
+// FreezeRuntime is continued first.
 func teardown(st *state, logf func(string, ...any)) error {
 	var errs []error
 	if st.Config != "" {
 		ctd := pidsNaming(st.Config, st.ContainerdPID)
+		for _, pid := range ctd {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
 		if len(ctd) > 0 {
 			if err := removeAllPodsAt(st.Socket, logf); err != nil {
 				logf("removing pods through the CRI: %v (they are killed instead)", err)
@@ -68,6 +73,7 @@ func teardown(st *state, logf func(string, ...any)) error {
 	if st.Dir != "" {
 		errs = append(errs, unmountUnder(st.Dir))
 	}
+	errs = append(errs, removeCgroups(st.Bridge))
 	errs = append(errs, deleteBridge(st.Bridge, st.Subnet, logf))
 	removeCNICache(st)
 	if st.Socket != "" {
@@ -219,24 +225,44 @@ func killRuncContainers(root string, logf func(string, ...any)) error {
 	return errors.Join(errs...)
 }
 
-// mountsUnder lists the mount points at or below dir, deepest first.
-func mountsUnder(dir string) []string {
+// mount is a line of /proc/self/mountinfo.
+type mount struct {
+	point  string // unescaped
+	fsType string
+}
+
+// mounts lists this process's mounts.
+func mounts() []mount {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	var out []string
+	var out []mount
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER
+		pre, post, _ := strings.Cut(sc.Text(), " - ")
+		fields, tail := strings.Fields(pre), strings.Fields(post)
 		if len(fields) < 5 {
 			continue
 		}
-		mp := unescapeMount(fields[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			out = append(out, mp)
+		m := mount{point: unescapeMount(fields[4])}
+		if len(tail) > 0 {
+			m.fsType = tail[0]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// mountsUnder lists the mount points at or below dir, deepest first.
+func mountsUnder(dir string) []string {
+	var out []string
+	for _, m := range mounts() {
+		if m.point == dir || strings.HasPrefix(m.point, dir+"/") {
+			out = append(out, m.point)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
