@@ -1,0 +1,36 @@
+// Package redact replaces secrets in what crictl shows or stores: CRI
+// messages (requests and replies), JSON documents (the runtime's verbose
+// info, the OCI runtime spec, image configs) and text (log lines).
+//
+// # Rules
+//
+// A key "looks secret" when it contains, in any case, one of pass, secret,
+// token, key, auth, cred, cert, private, session, cookie or dsn
+// (DB_PASSWORD, api-token, X-Auth-Key, tls_key_file, ...). Then:
+//
+//   - RuleCredential: the fields of a CRI AuthConfig that always hold
+//     secrets (password, auth, identity_token, registry_token), whatever
+//     their name.
+//   - RuleKey: a map entry (labels, annotations, the runtime's info map, a
+//     JSON object member) whose key looks secret has its value replaced,
+//     unless the value is a JSON object or null (then its members are
+//     looked at instead); a whole array under such a key is replaced.
+//   - RuleEnv: an environment entry whose name looks secret: a CRI KeyValue
+//     (container config envs) or a "NAME=VALUE" string (the OCI spec's
+//     process.env, an image config's Env) keeps its name and loses its
+//     value.
+//   - RuleURL: a URL with a password in its user info
+//     (scheme://user:secret@host) keeps everything but the password.
+//   - RuleLiteral: known secret values (those Redactor.Secret is given, for
+//     example the credentials of a docker config.json, and every value the
+//     rules above replaced) are replaced wherever they appear in text that
+//     goes through Redactor.Text or Redactor.Writer (log tails).
+//
+// Strings in a map that hold a JSON object (the runtime's verbose info) are
+// parsed and redacted as JSON; numbers keep their exact digits.
+//
+// The replacement is the Redactor's marker: Debug ("[REDACTED]") for -D
+// output, Marker ("<redacted>") for bundles and --redact. A Redactor
+// counts what it replaced by rule, never the values. The package knows
+// nothing of the command line.
+package redact

@@ -1,0 +1,385 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Markers replace a secret.
+const (
+	// Debug is -D's marker.
+	Debug = "[REDACTED]"
+	// Marker is the marker of bundles and of --redact.
+	Marker = "<redacted>"
+)
+
+// MinSecret is the shortest value kept as a literal secret: shorter ones
+// ("1", "yes") would blank out unrelated text.
+const MinSecret = 4
+
+// maxSecrets bounds the literal secrets a Redactor keeps.
+const maxSecrets = 4096
+
+// Rule names one redaction rule in the counts.
+type Rule string
+
+// The rules; see the package documentation.
+const (
+	RuleCredential Rule = "credential"
+	RuleKey        Rule = "key"
+	RuleEnv        Rule = "env"
+	RuleURL        Rule = "url"
+	RuleLiteral    Rule = "literal"
+)
+
+// secretKey matches names of values that look like credentials: registry
+// auth fields, env variables such as DB_PASSWORD, annotations such as token.
+var secretKey = regexp.MustCompile(`(?i)(pass|secret|token|key|auth|cred|cert|private|session|cookie|dsn)`)
+
+// SecretKey reports whether a key, variable or annotation name looks like
+// it names a secret.
+func SecretKey(k string) bool { return secretKey.MatchString(k) }
+
+// credentialFields are AuthConfig's fields that always hold secrets.
+var credentialFields = map[protoreflect.Name]bool{
+	"password": true, "auth": true, "identity_token": true, "registry_token": true,
+}
+
+// urlUserinfo matches scheme://user:password@ in text; group 1 keeps
+// everything before the password.
+var urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)([^/?#@\s]+)@`)
+
+// Redactor replaces secrets with its marker and counts what it replaced.
+// It is safe for concurrent use.
+type Redactor struct {
+	marker string
+	learn  bool
+
+	mu      sync.Mutex
+	counts  map[Rule]int
+	secrets map[string]bool
+}
+
+// New returns a Redactor writing marker in place of secrets. With learn,
+// every value it replaces becomes a literal secret too, so that later
+// Text and Writer calls replace the same value in free text (a log line
+// that prints a password an env variable holds).
+func New(marker string, learn bool) *Redactor {
+	return &Redactor{marker: marker, learn: learn, counts: map[Rule]int{}, secrets: map[string]bool{}}
+}
+
+// Marker is what replaces a secret.
+func (r *Redactor) Marker() string { return r.marker }
+
+// Counts returns how many values each rule replaced so far.
+func (r *Redactor) Counts() map[Rule]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.counts)
+}
+
+// Total is the number of values replaced so far.
+func (r *Redactor) Total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.counts {
+		n += c
+	}
+	return n
+}
+
+// Secret adds literal secrets: values replaced wherever they appear in
+// Text and Writer. Values shorter than MinSecret are ignored.
+func (r *Redactor) Secret(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range values {
+		r.addSecretLocked(v)
+	}
+}
+
+func (r *Redactor) addSecretLocked(v string) {
+	if len(strings.TrimSpace(v)) < MinSecret || v == r.marker || len(r.secrets) >= maxSecrets {
+		return
+	}
+	r.secrets[v] = true
+}
+
+// replaced counts one replacement of value by rule, learning the value.
+func (r *Redactor) replaced(rule Rule, value string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts[rule]++
+	if r.learn {
+		r.addSecretLocked(value)
+	}
+}
+
+func (r *Redactor) count(rule Rule, n int) {
+	if n == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts[rule] += n
+}
+
+// Message returns a copy of m with credentials and secret-looking values
+// replaced: AuthConfig secrets, env entries and map entries whose key
+// looks secret, passwords in URLs, and the same inside JSON documents
+// carried in string maps (the runtime's verbose info, e.g. containerd's
+// registry auth config or the runtime spec's process env). m is not
+// changed.
+func (r *Redactor) Message(m proto.Message) proto.Message {
+	c := proto.Clone(m)
+	r.message(c.ProtoReflect())
+	return c
+}
+
+func (r *Redactor) message(m protoreflect.Message) {
+	isKV := m.Descriptor().Name() == "KeyValue"
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			r.protoMap(fd, v.Map())
+		case fd.IsList() && fd.Kind() == protoreflect.MessageKind:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				r.message(l.Get(i).Message())
+			}
+		case fd.Kind() == protoreflect.MessageKind:
+			r.message(v.Message())
+		case fd.Kind() == protoreflect.StringKind && credentialFields[fd.Name()] && v.String() != "":
+			r.replaced(RuleCredential, v.String())
+			m.Set(fd, protoreflect.ValueOfString(r.marker))
+		case isKV && fd.Name() == "value" && SecretKey(m.Get(m.Descriptor().Fields().ByName("key")).String()):
+			if fd.Kind() == protoreflect.BytesKind {
+				if len(v.Bytes()) > 0 {
+					r.replaced(RuleEnv, string(v.Bytes()))
+					m.Set(fd, protoreflect.ValueOfBytes([]byte(r.marker)))
+				}
+			} else if v.String() != "" {
+				r.replaced(RuleEnv, v.String())
+				m.Set(fd, protoreflect.ValueOfString(r.marker))
+			}
+		}
+		return true
+	})
+}
+
+func (r *Redactor) protoMap(fd protoreflect.FieldDescriptor, mp protoreflect.Map) {
+	switch fd.MapValue().Kind() {
+	case protoreflect.MessageKind:
+		mp.Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+			r.message(mv.Message())
+			return true
+		})
+	case protoreflect.StringKind:
+		// Collect first: a Map must not change while Range walks it.
+		type change struct {
+			k protoreflect.MapKey
+			v string
+		}
+		var changes []change
+		mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+			s := mv.String()
+			switch {
+			case s == "":
+			case SecretKey(k.String()):
+				r.replaced(RuleKey, s)
+				changes = append(changes, change{k, r.marker})
+			case strings.HasPrefix(strings.TrimSpace(s), "{"):
+				if out, ok := r.jsonString(s); ok {
+					changes = append(changes, change{k, out})
+				}
+			default:
+				if out, ok := r.urls(s); ok {
+					changes = append(changes, change{k, out})
+				}
+			}
+			return true
+		})
+		for _, c := range changes {
+			mp.Set(c.k, protoreflect.ValueOfString(c.v))
+		}
+	}
+}
+
+// jsonString redacts a JSON document held in a string; ok is false when
+// nothing changed or the string is not JSON (it carries no structure to
+// redact by).
+func (r *Redactor) jsonString(s string) (string, bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return s, false
+	}
+	before := r.Total()
+	v = r.JSON(v)
+	if r.Total() == before {
+		return s, false
+	}
+	out, err := Marshal(v)
+	if err != nil {
+		return s, false
+	}
+	return string(out), true
+}
+
+// Marshal encodes a decoded JSON value compactly, without escaping <, >
+// and & (the marker has angle brackets).
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// JSON redacts a decoded JSON value (maps, slices, strings, numbers as
+// float64 or json.Number) in place and returns it: values under
+// secret-looking keys, "NAME=VALUE" strings whose NAME looks secret, and
+// passwords in URLs.
+func (r *Redactor) JSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			if SecretKey(k) {
+				t[k] = r.secretValue(t[k])
+				continue
+			}
+			t[k] = r.JSON(t[k])
+		}
+	case []any:
+		for i, val := range t {
+			t[i] = r.JSON(val)
+		}
+	case string:
+		if out, ok := r.env(t); ok {
+			return out
+		}
+		if out, ok := r.urls(t); ok {
+			return out
+		}
+	}
+	return v
+}
+
+// secretValue redacts a value under a secret-looking key: scalars are
+// replaced (an empty string and a boolean carry no secret), objects are
+// looked into, arrays element by element.
+func (r *Redactor) secretValue(v any) any {
+	switch t := v.(type) {
+	case nil, bool:
+		return v
+	case map[string]any:
+		return r.JSON(t)
+	case []any:
+		for i, e := range t {
+			t[i] = r.secretValue(e)
+		}
+		return t
+	case string:
+		if t == "" {
+			return t
+		}
+		r.replaced(RuleKey, t)
+	case json.Number:
+		r.replaced(RuleKey, t.String())
+	default:
+		r.replaced(RuleKey, "")
+	}
+	return r.marker
+}
+
+// env redacts an OCI "NAME=VALUE" environment string whose NAME looks
+// secret.
+func (r *Redactor) env(s string) (string, bool) {
+	k, val, ok := strings.Cut(s, "=")
+	if !ok || k == "" || val == "" || strings.ContainsAny(k, " /:") || !SecretKey(k) {
+		return s, false
+	}
+	r.replaced(RuleEnv, val)
+	return k + "=" + r.marker, true
+}
+
+// urls replaces the passwords of URLs in s.
+func (r *Redactor) urls(s string) (string, bool) {
+	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+		return s, false
+	}
+	changed := false
+	out := urlUserinfo.ReplaceAllStringFunc(s, func(m string) string {
+		sub := urlUserinfo.FindStringSubmatch(m)
+		r.replaced(RuleURL, sub[2])
+		changed = true
+		return sub[1] + r.marker + "@"
+	})
+	return out, changed
+}
+
+// literals returns the literal secrets, longest first.
+func (r *Redactor) literals() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([][]byte, 0, len(r.secrets))
+	for s := range r.secrets {
+		out = append(out, []byte(s))
+	}
+	slices.SortFunc(out, func(a, b []byte) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return bytes.Compare(a, b)
+	})
+	return out
+}
+
+// Text returns b with every literal secret replaced (b itself when there
+// is none).
+func (r *Redactor) Text(b []byte) []byte {
+	lits := r.literals()
+	out, n, _ := replaceLiterals(nil, b, lits, []byte(r.marker), len(b))
+	if n == 0 {
+		return b
+	}
+	r.count(RuleLiteral, n)
+	return out
+}
+
+// replaceLiterals appends src to dst with the literals replaced by marker,
+// stopping before the first match that starts at or after limit; it
+// returns how far into src it got.
+func replaceLiterals(dst, src []byte, lits [][]byte, marker []byte, limit int) (out []byte, n, consumed int) {
+	pos := 0
+	for {
+		best, bestLen := -1, 0
+		for _, l := range lits {
+			i := bytes.Index(src[pos:], l)
+			if i >= 0 && (best < 0 || i < best) {
+				best, bestLen = i, len(l)
+			}
+		}
+		if best < 0 || pos+best >= limit {
+			end := max(limit, pos)
+			end = min(end, len(src))
+			return append(dst, src[pos:end]...), n, end
+		}
+		dst = append(dst, src[pos:pos+best]...)
+		dst = append(dst, marker...)
+		pos += best + bestLen
+		n++
+	}
+}
