@@ -45,11 +45,15 @@ type Factory struct {
 
 // localTime is a CRI nanosecond timestamp in the factory's time zone.
 func (f *Factory) localTime(ns int64) time.Time {
-	loc := f.Location
-	if loc == nil {
-		loc = time.Local
+	return time.Unix(0, ns).In(f.location())
+}
+
+// location is the factory's time zone: Location, else the machine's.
+func (f *Factory) location() *time.Location {
+	if f.Location != nil {
+		return f.Location
 	}
-	return time.Unix(0, ns).In(loc)
+	return time.Local
 }
 
 // Config resolves the configuration once (flag > env > file > default).

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -28,23 +29,9 @@ func runInfo(ctx context.Context, f *Factory, out *outputOptions, quiet bool) er
 	if err != nil {
 		return err
 	}
-	doc, err := newStatusDoc(r.GetStatus(), r.GetInfo(), nil)
+	doc, err := cridoc.Info(r)
 	if err != nil {
 		return err
-	}
-	if len(r.GetRuntimeHandlers()) > 0 {
-		v, err := protoList(r.GetRuntimeHandlers())
-		if err != nil {
-			return err
-		}
-		doc["runtimeHandlers"] = v
-	}
-	if r.GetFeatures() != nil {
-		v, err := protoValue(r.GetFeatures())
-		if err != nil {
-			return err
-		}
-		doc["features"] = v
 	}
 	return out.document(f, doc)
 }

@@ -8,63 +8,14 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/parallel"
-	"google.golang.org/protobuf/proto"
 )
 
-// statusDoc is the inspect document of one object: {"status": ..., plus the
-// runtime's verbose info map, where values that are JSON objects are
-// parsed}, as the reference prints it.
-type statusDoc map[string]any
-
-func newStatusDoc(status proto.Message, info map[string]string, times func(map[string]any)) (statusDoc, error) {
-	doc := statusDoc{}
-	if status != nil {
-		raw, err := output.MarshalJSON(status)
-		if err != nil {
-			return nil, err
-		}
-		v, err := output.Decode(raw)
-		if err != nil {
-			return nil, err
-		}
-		m, _ := v.(map[string]any)
-		if times != nil && m != nil {
-			times(m)
-		}
-		doc["status"] = m
-	}
-	addInfo(doc, info)
-	return doc, nil
-}
-
-// addInfo merges a runtime info map into a document: JSON object values
-// are decoded (numbers kept exact), other values are strings without
-// surrounding quotes.
-func addInfo(doc map[string]any, info map[string]string) {
-	for k, val := range info {
-		if strings.HasPrefix(val, "{") {
-			if v, err := output.Decode([]byte(val)); err == nil {
-				doc[k] = v
-				continue
-			}
-		}
-		doc[k] = strings.Trim(val, `"`)
-	}
-}
-
-// rfc3339 renders a CRI nanosecond timestamp as the reference's inspect
-// does: RFC 3339 with nanoseconds, local time; zero stays the zero time.
-func (f *Factory) rfc3339(ns int64, set bool) string {
-	if !set {
-		return time.Time{}.Format(time.RFC3339Nano)
-	}
-	return f.localTime(ns).Format(time.RFC3339Nano)
-}
+// statusDoc is the inspect document of one object (package cridoc builds
+// it).
+type statusDoc = map[string]any
 
 // writeDocs prints inspect documents: one object for one result, an array
 // for several (the reference's shapes).
@@ -169,25 +120,4 @@ func selectIDs(ctx context.Context, args []string, resolveOne func(context.Conte
 		ids = append(ids, id)
 	}
 	return ids, errs, nil
-}
-
-// protoValue is a message as generic JSON values (for composite documents).
-func protoValue(m proto.Message) (any, error) {
-	raw, err := output.MarshalJSON(m)
-	if err != nil {
-		return nil, err
-	}
-	return output.Decode(raw)
-}
-
-func protoList[T proto.Message](ms []T) ([]any, error) {
-	out := make([]any, len(ms))
-	for i, m := range ms {
-		v, err := protoValue(m)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
 }

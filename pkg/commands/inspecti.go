@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -64,7 +65,7 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 			return r, err
 		},
 		doc: func(r *runtimeapi.ImageStatusResponse) (statusDoc, error) {
-			return newStatusDoc(r.GetImage(), r.GetInfo(), nil)
+			return cridoc.Image(r)
 		},
 		table: func(kv *output.KV, r *runtimeapi.ImageStatusResponse) { imageStatusTable(kv, r, !quiet) },
 	})
