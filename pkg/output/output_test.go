@@ -179,3 +179,15 @@ func TestWidth(t *testing.T) {
 		}
 	}
 }
+
+// Documents built from maps read as protojson's do: no \u003c for <.
+func TestJSONNoHTMLEscape(t *testing.T) {
+	t.Parallel()
+	got, err := MarshalJSON(map[string]any{"v": "<redacted> & more"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"v\": \"<redacted> & more\"\n}\n"; string(got) != want {
+		t.Errorf("MarshalJSON = %q, want %q", got, want)
+	}
+}
