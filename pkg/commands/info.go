@@ -13,25 +13,25 @@ func newInfoCommand(f *Factory) *cli.Command {
 	var o inspectFlags
 	return &cli.Command{
 		Flags:  o.flags(output.JSON, output.YAML, output.GoTemplate),
-		Action: action(func(c *cli.Context) error { return runInfo(c.Context, f, &o.out, o.quiet) }, noArgs, o.out.validate),
+		Action: action(func(c *cli.Context) error { return runInfo(c.Context, f, &o) }, noArgs, o.out.validate),
 	}
 }
 
 var _ = register(command{name: "info", group: groupRuntime, build: newInfoCommand,
 	usage: "Display information of the container runtime"})
 
-func runInfo(ctx context.Context, f *Factory, out *outputOptions, quiet bool) error {
+func runInfo(ctx context.Context, f *Factory, o *inspectFlags) error {
 	rs, err := f.Runtime()
 	if err != nil {
 		return err
 	}
-	r, err := rs.Status(ctx, &runtimeapi.StatusRequest{Verbose: !quiet})
+	r, err := rs.Status(ctx, &runtimeapi.StatusRequest{Verbose: !o.quiet})
 	if err != nil {
 		return err
 	}
-	doc, err := cridoc.Info(r)
+	doc, err := cridoc.Info(redacted(o.redact, r))
 	if err != nil {
 		return err
 	}
-	return out.document(f, doc)
+	return o.out.document(f, doc)
 }

@@ -58,6 +58,7 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 	now := f.Now()
 	quiet := o.print.quiet
 	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
+		redact: o.print.redact,
 		fetch: func(ctx context.Context, id string) (*runtimeapi.ContainerStatusResponse, error) {
 			r, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: !quiet})
 			if cri.IsNotFound(err) {

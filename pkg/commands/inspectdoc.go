@@ -11,6 +11,8 @@ import (
 
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/parallel"
+	"github.com/crictl/crictl/pkg/redact"
+	"google.golang.org/protobuf/proto"
 )
 
 // statusDoc is the inspect document of one object (package cridoc builds
@@ -47,17 +49,28 @@ func infoLines(kv *output.KV, info map[string]string) {
 }
 
 // inspected is how an inspect command fetches and shows one object.
-type inspected[R any] struct {
+type inspected[R proto.Message] struct {
 	fetch func(ctx context.Context, id string) (R, error)
 	doc   func(R) (statusDoc, error)
 	table func(*output.KV, R)
+	// redact replaces secrets in what was fetched (--redact).
+	redact bool
+}
+
+// redacted is r with its secrets replaced by redact.Marker when on
+// (--redact: the rules of package redact, as a bundle applies them).
+func redacted[R proto.Message](on bool, r R) R {
+	if !on {
+		return r
+	}
+	return redact.New(redact.Marker, false).Message(r).(R)
 }
 
 // inspectAll fetches the objects concurrently (order kept) and prints
 // those that answered, as one document (an array for several) or as
 // Key: value blocks; it then reports errs (from resolving the arguments)
 // and the failed fetches, one line each, and exits 1 if there were any.
-func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
+func inspectAll[R proto.Message](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
 	if len(ids) == 0 && len(errs) == 0 {
 		// The reference's words; nothing to print is not a failure.
 		f.printError(errors.New("No IDs provided or nothing found per filter"))
@@ -77,6 +90,7 @@ func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids 
 		if fetchErrs[i] != nil {
 			continue
 		}
+		r = redacted(in.redact, r)
 		if out.format == output.TableFormat {
 			in.table(&kv, r)
 			continue

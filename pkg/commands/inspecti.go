@@ -54,6 +54,7 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 	}
 	quiet := o.print.quiet
 	return inspectAll(ctx, f, &o.print.out, refs, nil, inspected[*runtimeapi.ImageStatusResponse]{
+		redact: o.print.redact,
 		fetch: func(ctx context.Context, ref string) (*runtimeapi.ImageStatusResponse, error) {
 			if strings.TrimSpace(ref) == "" {
 				return nil, errors.New("empty image reference")

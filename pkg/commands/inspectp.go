@@ -54,6 +54,7 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 	}
 	quiet := o.print.quiet
 	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.PodSandboxStatusResponse]{
+		redact: o.print.redact,
 		fetch: func(ctx context.Context, id string) (*runtimeapi.PodSandboxStatusResponse, error) {
 			r, err := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: !quiet})
 			if cri.IsNotFound(err) {

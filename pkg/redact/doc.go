@@ -6,7 +6,8 @@
 //
 // A key "looks secret" when it contains, in any case, one of pass, secret,
 // token, key, auth, cred, cert, private, session, cookie or dsn
-// (DB_PASSWORD, api-token, X-Auth-Key, tls_key_file, ...). Then:
+// (DB_PASSWORD, api-token, X-Auth-Key, tls_key_file, ...), except
+// containerd's snapshotKey (the container's ID). Then:
 //
 //   - RuleCredential: the fields of a CRI AuthConfig that always hold
 //     secrets (password, auth, identity_token, registry_token), whatever
@@ -15,10 +16,11 @@
 //     JSON object member) whose key looks secret has its value replaced,
 //     unless the value is a JSON object or null (then its members are
 //     looked at instead); a whole array under such a key is replaced.
-//   - RuleEnv: an environment entry whose name looks secret: a CRI KeyValue
-//     (container config envs) or a "NAME=VALUE" string (the OCI spec's
-//     process.env, an image config's Env) keeps its name and loses its
-//     value.
+//   - RuleEnv: an environment entry whose name looks secret keeps its name
+//     and loses its value: a CRI KeyValue (container config envs), a JSON
+//     object {"key"|"name": NAME, "value": VALUE} (the same in containerd's
+//     info, a Kubernetes env entry in an annotation) or a "NAME=VALUE"
+//     string (the OCI spec's process.env, an image config's Env).
 //   - RuleURL: a URL with a password in its user info
 //     (scheme://user:secret@host) keeps everything but the password.
 //   - RuleLiteral: known secret values (those Redactor.Secret is given, for

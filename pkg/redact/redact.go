@@ -44,9 +44,13 @@ const (
 // auth fields, env variables such as DB_PASSWORD, annotations such as token.
 var secretKey = regexp.MustCompile(`(?i)(pass|secret|token|key|auth|cred|cert|private|session|cookie|dsn)`)
 
+// notSecret are names that match secretKey but name no secret: containerd's
+// snapshotKey is the container's ID.
+var notSecret = map[string]bool{"snapshotkey": true}
+
 // SecretKey reports whether a key, variable or annotation name looks like
 // it names a secret.
-func SecretKey(k string) bool { return secretKey.MatchString(k) }
+func SecretKey(k string) bool { return secretKey.MatchString(k) && !notSecret[strings.ToLower(k)] }
 
 // credentialFields are AuthConfig's fields that always hold secrets.
 var credentialFields = map[protoreflect.Name]bool{
@@ -255,6 +259,9 @@ func Marshal(v any) ([]byte, error) {
 func (r *Redactor) JSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
+		if r.pair(t) {
+			return t
+		}
 		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if SecretKey(k) {
 				t[k] = r.secretValue(t[k])
@@ -275,6 +282,33 @@ func (r *Redactor) JSON(v any) any {
 		}
 	}
 	return v
+}
+
+// pair handles an environment entry in the shape of Kubernetes and of the
+// CRI config in containerd's info, {"name"|"key": NAME, "value": VALUE}:
+// the value goes when NAME looks secret, and the name always stays. It
+// reports whether m had that shape.
+func (r *Redactor) pair(m map[string]any) bool {
+	if len(m) != 2 {
+		return false
+	}
+	val, ok := m["value"]
+	if !ok {
+		return false
+	}
+	name, ok := m["name"].(string)
+	if !ok {
+		if name, ok = m["key"].(string); !ok {
+			return false
+		}
+	}
+	if s, isStr := val.(string); isStr && s != "" && SecretKey(name) {
+		r.replaced(RuleEnv, s)
+		m["value"] = r.marker
+		return true
+	}
+	m["value"] = r.JSON(val)
+	return true
 }
 
 // secretValue redacts a value under a secret-looking key: scalars are
