@@ -105,7 +105,9 @@ func TestJSON(t *testing.T) {
 		"annotations": {"token": "t0ken", "auth": {"user": "u", "password": "p"}, "keys": [1, "two", {"name": "n"}], "cert": null},
 		"mounts": [{"source": "/var/lib/kubelet"}],
 		"url": "see http://alice:pa55@example.com:8080/x and ftp://anon@host/",
-		"size": 12345678901234567890
+		"size": 12345678901234567890,
+		"envs": [{"key": "DB_PASSWORD", "value": "pw-1234"}, {"name": "MODE", "value": "prod"}, {"name": "X_TOKEN", "value": ""}],
+		"snapshotKey": "0123abcd"
 	}`))
 	dec.UseNumber()
 	var v any
@@ -121,13 +123,14 @@ func TestJSON(t *testing.T) {
 		`"PATH=/bin"`, `"API_KEY=<redacted>"`, `"EMPTY_TOKEN="`, `"=x"`, `"a b_TOKEN=1"`,
 		`"token":"<redacted>"`, `"user":"u"`, `"password":"<redacted>"`, `"keys":["<redacted>","<redacted>",{"name":"n"}]`, `"cert":null`,
 		`"source":"/var/lib/kubelet"`, `http://alice:<redacted>@example.com:8080/x and ftp://anon@host/`, `"size":12345678901234567890`,
+		`{"key":"DB_PASSWORD","value":"<redacted>"}`, `{"name":"MODE","value":"prod"}`, `{"name":"X_TOKEN","value":""}`, `"snapshotKey":"0123abcd"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in %s", want, got)
 		}
 	}
-	if r.Total() != 6 {
-		t.Errorf("Total = %d, want 6 (%v)", r.Total(), r.Counts())
+	if r.Total() != 7 {
+		t.Errorf("Total = %d, want 7 (%v)", r.Total(), r.Counts())
 	}
 }
 
