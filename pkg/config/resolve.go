@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"time"
+
+	"github.com/crictl/crictl/pkg/hostroot"
 )
 
 // Environment variables.
@@ -23,6 +25,11 @@ type Flags struct {
 	Timeout         *time.Duration
 	Debug           *bool
 	MaxRetries      *int
+	// HostRoot, when set to another directory than "/" (--host-root), is
+	// where the host's file system is mounted: the default config file is
+	// the host's, read under it. An explicit --config or CRI_CONFIG_FILE
+	// names a file as this process sees it.
+	HostRoot *hostroot.Root
 }
 
 // Source tells where a setting came from.
@@ -55,6 +62,9 @@ type Resolved struct {
 	// default path), and FileLoaded reports whether it was read.
 	Path       string
 	FileLoaded bool
+	// HostFile: the file is the host's, read under Flags.HostRoot, so the
+	// endpoints it names are host paths.
+	HostFile bool
 	// Sources maps every key of Keys to where its value came from.
 	Sources map[string]Source
 	// Warnings are the config file's (File.Warnings).
@@ -80,6 +90,10 @@ func configPath(flags Flags, getenv func(string) string, defaultPath string) (pa
 			return p, true, nil
 		}
 	}
+	if root := flags.HostRoot; root != nil && !root.IsHost() {
+		p, err := root.Resolve(defaultPath)
+		return p, false, err
+	}
 	return defaultPath, false, nil
 }
 
@@ -104,7 +118,12 @@ func resolve(flags Flags, getenv func(string) string, defaultPath string) (Resol
 		r.Sources[k.name] = FromDefault
 	}
 
-	f, err := Load(path)
+	load := Load
+	if root := flags.HostRoot; root != nil && !root.IsHost() && !explicit {
+		load = func(string) (*File, error) { return loadUnder(root, defaultPath) }
+		r.HostFile = true
+	}
+	f, err := load(path)
 	switch {
 	case err == nil:
 		r.FileLoaded = true
