@@ -12,6 +12,7 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/hostroot"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -63,6 +64,17 @@ func (f *Factory) Config() (*config.Config, error) {
 		if err != nil {
 			f.cfgErr = err
 		} else {
+			if r.HostFile {
+				// The host's config names host paths.
+				for _, k := range []struct {
+					key string
+					ep  *string
+				}{{config.KeyRuntimeEndpoint, &r.RuntimeEndpoint}, {config.KeyImageEndpoint, &r.ImageEndpoint}} {
+					if r.Sources[k.key] == config.FromFile {
+						*k.ep = f.hostEndpoint(*k.ep)
+					}
+				}
+			}
 			f.cfg = &r.Config
 			for _, w := range r.Warnings {
 				f.warnf("%s", w)
@@ -70,6 +82,32 @@ func (f *Factory) Config() (*config.Config, error) {
 		}
 	}
 	return f.cfg, f.cfgErr
+}
+
+// HostRoot is --host-root, or the machine's own root.
+func (f *Factory) HostRoot() *hostroot.Root {
+	if f.flags.HostRoot != nil {
+		return f.flags.HostRoot
+	}
+	return hostroot.Host
+}
+
+// hostEndpoint is a host's endpoint as this process reaches it: its socket
+// path resolved under --host-root. One that does not parse is kept for
+// the dialer to report.
+func (f *Factory) hostEndpoint(ep string) string {
+	root := f.HostRoot()
+	if root.IsHost() {
+		return ep
+	}
+	p, err := cri.SocketPath(ep)
+	if err != nil {
+		return ep
+	}
+	if p, err = root.Resolve(p); err != nil {
+		return ep
+	}
+	return "unix://" + p
 }
 
 // debugOut is where -D writes: stderr, or nowhere without -D.
@@ -152,6 +190,7 @@ func (f *Factory) runtimeEndpoint(cfg *config.Config) (string, error) {
 	}
 	var reasons []string
 	for _, ep := range f.DefaultEndpoints {
+		ep = f.hostEndpoint(ep)
 		path, err := cri.SocketPath(ep)
 		if err != nil {
 			continue
