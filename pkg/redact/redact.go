@@ -417,3 +417,23 @@ func replaceLiterals(dst, src []byte, lits [][]byte, marker []byte, limit int) (
 		n++
 	}
 }
+
+// Fork returns an empty Redactor with r's marker and learning, for one
+// item of concurrent work; Merge adds what it did back into r.
+func (r *Redactor) Fork() *Redactor { return New(r.marker, r.learn) }
+
+// Merge adds o's counts and learnt secrets to r.
+func (r *Redactor) Merge(o *Redactor) {
+	o.mu.Lock()
+	counts := maps.Clone(o.counts)
+	secrets := slices.Collect(maps.Keys(o.secrets))
+	o.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for rule, n := range counts {
+		r.counts[rule] += n
+	}
+	for _, s := range secrets {
+		r.addSecretLocked(s)
+	}
+}

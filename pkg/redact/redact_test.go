@@ -231,3 +231,17 @@ func FuzzWriter(f *testing.F) {
 		}
 	})
 }
+
+func TestForkMerge(t *testing.T) {
+	t.Parallel()
+	r := New(Marker, true)
+	f := r.Fork()
+	f.Message(&runtimeapi.AuthConfig{Password: "fork-secret"})
+	if r.Total() != 0 {
+		t.Errorf("a fork counted into its parent before Merge")
+	}
+	r.Merge(f)
+	if r.Counts()[RuleCredential] != 1 || string(r.Text([]byte("x fork-secret"))) != "x <redacted>" {
+		t.Errorf("after Merge: %v", r.Counts())
+	}
+}
