@@ -158,8 +158,14 @@ func (c *Collector) Collect(ctx context.Context, sink Sink) (*Result, error) {
 	if !o.Root.IsHost() {
 		r.man.HostRoot = o.Root.Dir()
 	}
-	cctx, cancel := context.WithTimeout(ctx, o.Deadline)
+	// The caller's cancellation (Ctrl-C) ends the collection as the
+	// deadline does: what was collected is written.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Deadline)
 	defer cancel()
+	cctx, cancelCause := context.WithCancelCause(dctx)
+	defer cancelCause(nil)
+	stop := context.AfterFunc(ctx, func() { cancelCause(errInterrupted) })
+	defer stop()
 	err := r.collect(cctx, c.ConnectError)
 	if err == nil {
 		err = r.finish()
@@ -377,11 +383,18 @@ func (r *run) collect(ctx context.Context, connectErr error) error {
 	if err := r.collectLogs(ctx, pods); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
+	switch {
+	case errors.Is(context.Cause(ctx), errInterrupted):
+		r.addError("node", "interrupted", errors.New("interrupted: what was not collected by then is missing"))
+	case ctx.Err() != nil:
 		r.addError("node", "deadline", fmt.Errorf("the deadline (%v) passed: what was not collected by then is missing", r.opt.Deadline))
 	}
 	return nil
 }
+
+// errInterrupted is the cause of the collection's end when the caller's
+// context was cancelled (Ctrl-C) rather than the deadline passing.
+var errInterrupted = errors.New("interrupted")
 
 // listNode makes the node-wide calls, concurrently.
 func (r *run) listNode(ctx context.Context) *node {

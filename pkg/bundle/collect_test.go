@@ -497,3 +497,30 @@ func TestOrdered(t *testing.T) {
 		t.Errorf("a cancelled context wrote: %v", err)
 	}
 }
+
+// Ctrl-C ends the collection; what was collected is written, and the
+// manifest says it was interrupted.
+func TestBundleInterrupted(t *testing.T) {
+	t.Parallel()
+	n := newFakeNode(t, 10*time.Second)
+	n.seed()
+	n.srv.Inject("PodSandboxStatus", crifake.Fault{Block: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	dest := filepath.Join(t.TempDir(), "b.tar.gz")
+	sink, err := NewFileSink(dest, false, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := n.collector(Options{}).Collect(ctx, sink); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v after Ctrl-C", d)
+	}
+	a := readArchive(t, dest)
+	if errs := a.errorsOf(t); !strings.Contains(errs, "interrupted") {
+		t.Errorf("errors:\n%s", errs)
+	}
+}

@@ -216,6 +216,9 @@ func discover(p string) ([]*input, []Error) {
 		for _, e := range ents {
 			q := filepath.Join(dir, e.Name())
 			switch {
+			case strings.HasPrefix(e.Name(), "."):
+				// Hidden: a bundle being written there, under its
+				// temporary name, among others.
 			case e.Type().IsRegular():
 				ins = append(ins, &input{src: q})
 			case e.IsDir() && isBundleDir(q):
