@@ -23,10 +23,14 @@
 //     string (the OCI spec's process.env, an image config's Env).
 //   - RuleURL: a URL with a password in its user info
 //     (scheme://user:secret@host) keeps everything but the password.
-//   - RuleLiteral: known secret values (those Redactor.Secret is given, for
-//     example the credentials of a docker config.json, and every value the
-//     rules above replaced) are replaced wherever they appear in text that
-//     goes through Redactor.Text or Redactor.Writer (log tails).
+//   - RuleLiteral: known secret values are replaced wherever they appear:
+//     in every string of a message or JSON document (after the rules
+//     above), and in text that goes through Redactor.Text or
+//     Redactor.Writer (log tails). They are the values Redactor.Secret is
+//     given (the credentials of a docker config.json; at least 4 bytes)
+//     and, for a learning Redactor, every value the rules above replaced
+//     that is 6 bytes or more and not a number, a path or a setting word
+//     such as "enabled" (those would blank out unrelated text).
 //
 // Strings in a map that hold a JSON object (the runtime's verbose info) are
 // parsed and redacted as JSON; numbers keep their exact digits.

@@ -21,9 +21,24 @@ const (
 	Marker = "<redacted>"
 )
 
-// MinSecret is the shortest value kept as a literal secret: shorter ones
-// ("1", "yes") would blank out unrelated text.
+// MinSecret is the shortest value Secret keeps as a literal secret:
+// shorter ones ("1", "yes") would blank out unrelated text.
 const MinSecret = 4
+
+// minLearnt is the shortest value a Redactor learns from what its rules
+// replaced: a value under a secret-looking key may be "true" or "1",
+// which must not disappear from every log line.
+const minLearnt = 6
+
+// notLearnt are values under secret-looking keys that are settings, not
+// secrets, and common words in logs.
+var notLearnt = map[string]bool{"enabled": true, "disabled": true, "required": true, "optional": true, "default": true, "always": true}
+
+// learnable reports whether a replaced value is worth replacing in free
+// text: long enough, not a number, a path or a common setting.
+func learnable(v string) bool {
+	return len(v) >= minLearnt && strings.Trim(v, "0123456789.") != "" && !strings.HasPrefix(v, "/") && !notLearnt[strings.ToLower(v)]
+}
 
 // maxSecrets bounds the literal secrets a Redactor keeps.
 const maxSecrets = 4096
@@ -123,9 +138,22 @@ func (r *Redactor) replaced(rule Rule, value string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.counts[rule]++
-	if r.learn {
+	if r.learn && learnable(value) {
 		r.addSecretLocked(value)
 	}
+}
+
+// literal replaces the literal secrets in a string left by the rules.
+func (r *Redactor) literal(lits [][]byte, s string) (string, bool) {
+	if len(lits) == 0 || s == "" {
+		return s, false
+	}
+	out, n, _ := replaceLiterals(nil, []byte(s), lits, []byte(r.marker), len(s))
+	if n == 0 {
+		return s, false
+	}
+	r.count(RuleLiteral, n)
+	return string(out), true
 }
 
 func (r *Redactor) count(rule Rule, n int) {
@@ -141,12 +169,129 @@ func (r *Redactor) count(rule Rule, n int) {
 // replaced: AuthConfig secrets, env entries and map entries whose key
 // looks secret, passwords in URLs, and the same inside JSON documents
 // carried in string maps (the runtime's verbose info, e.g. containerd's
-// registry auth config or the runtime spec's process env). m is not
+// registry auth config or the runtime spec's process env); then the
+// literal secrets known when it starts, in every string. m is not
 // changed.
 func (r *Redactor) Message(m proto.Message) proto.Message {
 	c := proto.Clone(m)
 	r.message(c.ProtoReflect())
+	if lits := r.literals(); len(lits) > 0 {
+		r.literalsIn(c.ProtoReflect(), lits)
+	}
 	return c
+}
+
+// literalsIn replaces literal secrets in every string of m (after the
+// rules: a replaced value is the marker by then). JSON documents in
+// string maps are looked into as JSON, so they stay JSON.
+func (r *Redactor) literalsIn(m protoreflect.Message, lits [][]byte) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			mp := v.Map()
+			switch fd.MapValue().Kind() {
+			case protoreflect.MessageKind:
+				mp.Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+					r.literalsIn(mv.Message(), lits)
+					return true
+				})
+			case protoreflect.StringKind:
+				type change struct {
+					k protoreflect.MapKey
+					v string
+				}
+				var changes []change
+				mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+					s := mv.String()
+					if strings.HasPrefix(strings.TrimSpace(s), "{") {
+						if out, ok := r.jsonLiterals(s, lits); ok {
+							changes = append(changes, change{k, out})
+						}
+					} else if out, ok := r.literal(lits, s); ok {
+						changes = append(changes, change{k, out})
+					}
+					return true
+				})
+				for _, c := range changes {
+					mp.Set(c.k, protoreflect.ValueOfString(c.v))
+				}
+			}
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				switch fd.Kind() {
+				case protoreflect.MessageKind:
+					r.literalsIn(l.Get(i).Message(), lits)
+				case protoreflect.StringKind:
+					if out, ok := r.literal(lits, l.Get(i).String()); ok {
+						l.Set(i, protoreflect.ValueOfString(out))
+					}
+				}
+			}
+		case fd.Kind() == protoreflect.MessageKind:
+			r.literalsIn(v.Message(), lits)
+		case fd.Kind() == protoreflect.StringKind:
+			if out, ok := r.literal(lits, v.String()); ok {
+				m.Set(fd, protoreflect.ValueOfString(out))
+			}
+		case fd.Kind() == protoreflect.BytesKind:
+			if out, ok := r.literal(lits, string(v.Bytes())); ok {
+				m.Set(fd, protoreflect.ValueOfBytes([]byte(out)))
+			}
+		}
+		return true
+	})
+}
+
+// jsonLiterals replaces literal secrets in the strings of a JSON document
+// held in a string.
+func (r *Redactor) jsonLiterals(s string, lits [][]byte) (string, bool) {
+	v, ok := decodeJSON(s)
+	if !ok {
+		return r.literal(lits, s)
+	}
+	changed := false
+	v = walkStrings(v, func(str string) string {
+		out, ok := r.literal(lits, str)
+		changed = changed || ok
+		return out
+	})
+	if !changed {
+		return s, false
+	}
+	out, err := Marshal(v)
+	if err != nil {
+		return s, false
+	}
+	return string(out), true
+}
+
+// walkStrings replaces every string value (not object keys) of a decoded
+// JSON value through f.
+func walkStrings(v any, f func(string) string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			t[k] = walkStrings(val, f)
+		}
+	case []any:
+		for i, val := range t {
+			t[i] = walkStrings(val, f)
+		}
+	case string:
+		return f(t)
+	}
+	return v
+}
+
+func decodeJSON(s string) (any, bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return nil, false
+	}
+	return v, true
 }
 
 func (r *Redactor) message(m protoreflect.Message) {
@@ -222,14 +367,12 @@ func (r *Redactor) protoMap(fd protoreflect.FieldDescriptor, mp protoreflect.Map
 // nothing changed or the string is not JSON (it carries no structure to
 // redact by).
 func (r *Redactor) jsonString(s string) (string, bool) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	v, ok := decodeJSON(s)
+	if !ok {
 		return s, false
 	}
 	before := r.Total()
-	v = r.JSON(v)
+	v = r.jsonRules(v)
 	if r.Total() == before {
 		return s, false
 	}
@@ -255,8 +398,19 @@ func Marshal(v any) ([]byte, error) {
 // JSON redacts a decoded JSON value (maps, slices, strings, numbers as
 // float64 or json.Number) in place and returns it: values under
 // secret-looking keys, "NAME=VALUE" strings whose NAME looks secret, and
-// passwords in URLs.
+// passwords in URLs; then the literal secrets in every string.
 func (r *Redactor) JSON(v any) any {
+	v = r.jsonRules(v)
+	if lits := r.literals(); len(lits) > 0 {
+		v = walkStrings(v, func(s string) string {
+			out, _ := r.literal(lits, s)
+			return out
+		})
+	}
+	return v
+}
+
+func (r *Redactor) jsonRules(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		if r.pair(t) {
@@ -267,11 +421,11 @@ func (r *Redactor) JSON(v any) any {
 				t[k] = r.secretValue(t[k])
 				continue
 			}
-			t[k] = r.JSON(t[k])
+			t[k] = r.jsonRules(t[k])
 		}
 	case []any:
 		for i, val := range t {
-			t[i] = r.JSON(val)
+			t[i] = r.jsonRules(val)
 		}
 	case string:
 		if out, ok := r.env(t); ok {
@@ -307,7 +461,7 @@ func (r *Redactor) pair(m map[string]any) bool {
 		m["value"] = r.marker
 		return true
 	}
-	m["value"] = r.JSON(val)
+	m["value"] = r.jsonRules(val)
 	return true
 }
 
@@ -319,7 +473,7 @@ func (r *Redactor) secretValue(v any) any {
 	case nil, bool:
 		return v
 	case map[string]any:
-		return r.JSON(t)
+		return r.jsonRules(t)
 	case []any:
 		for i, e := range t {
 			t[i] = r.secretValue(e)
@@ -418,9 +572,16 @@ func replaceLiterals(dst, src []byte, lits [][]byte, marker []byte, limit int) (
 	}
 }
 
-// Fork returns an empty Redactor with r's marker and learning, for one
-// item of concurrent work; Merge adds what it did back into r.
-func (r *Redactor) Fork() *Redactor { return New(r.marker, r.learn) }
+// Fork returns a Redactor with r's marker, learning and literal secrets
+// and no counts, for one item of concurrent work; Merge adds what it did
+// back into r.
+func (r *Redactor) Fork() *Redactor {
+	f := New(r.marker, r.learn)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	maps.Copy(f.secrets, r.secrets)
+	return f
+}
 
 // Merge adds o's counts and learnt secrets to r.
 func (r *Redactor) Merge(o *Redactor) {

@@ -46,7 +46,7 @@ func TestMessage(t *testing.T) {
 		},
 	}
 	ctr := &runtimeapi.CreateContainerRequest{Config: &runtimeapi.ContainerConfig{
-		Envs: []*runtimeapi.KeyValue{{Key: "DB_PASSWORD", Value: []byte("canary6")}, {Key: "MODE", Value: []byte("prod")}},
+		Envs: []*runtimeapi.KeyValue{{Key: "DB_PASSWORD", Value: []byte("canary6-secret")}, {Key: "MODE", Value: []byte("prod")}},
 	}}
 	resp := &runtimeapi.StatusResponse{Info: map[string]string{
 		"config": `{"registry":{"configs":{"r":{"auth":{"username":"u","password":"canary7"}}},"headers":{"Authorization":["Bearer canary10"]}},` +
@@ -62,7 +62,7 @@ func TestMessage(t *testing.T) {
 			t.Errorf("%q missing: %s", keep, out)
 		}
 	}
-	if req.Auth.Password != "canary1" || string(ctr.Config.Envs[0].Value) != "canary6" {
+	if req.Auth.Password != "canary1" || string(ctr.Config.Envs[0].Value) != "canary6-secret" {
 		t.Errorf("Message changed the original")
 	}
 	want := map[Rule]int{RuleCredential: 4, RuleKey: 3, RuleEnv: 2, RuleURL: 1}
@@ -75,8 +75,9 @@ func TestMessage(t *testing.T) {
 	if r.Total() != 10 {
 		t.Errorf("Total = %d, want 10", r.Total())
 	}
-	// What the rules replaced is learnt: a log line printing it loses it.
-	line := []byte("connecting with canary6, header Bearer canary10, as bob\n")
+	// What the rules replaced is learnt (6 bytes or more): a log line
+	// printing it loses it.
+	line := []byte("connecting with canary6-secret, header Bearer canary10, as bob\n")
 	if got := string(r.Text(line)); got != "connecting with <redacted>, header <redacted>, as bob\n" {
 		t.Errorf("Text = %q", got)
 	}
@@ -232,6 +233,30 @@ func FuzzWriter(f *testing.F) {
 	})
 }
 
+// Literal secrets are replaced in every string of a message, JSON in its
+// info maps included, and JSON stays JSON; a short learnt value is not
+// learnt.
+func TestMessageLiterals(t *testing.T) {
+	t.Parallel()
+	r := New(Marker, true)
+	r.Secret("from-config-json")
+	r.Message(&runtimeapi.PodSandboxConfig{Annotations: map[string]string{"use-token": "true"}})
+	m := r.Message(&runtimeapi.ContainerStatusResponse{
+		Status: &runtimeapi.ContainerStatus{Id: "id", Labels: map[string]string{"l": "x from-config-json y", "b": "true"}},
+		Info: map[string]string{"info": `{"args":["login","from-config-json"],"privileged":true,"n":1}`},
+	}).(*runtimeapi.ContainerStatusResponse)
+	if m.Status.Labels["l"] != "x <redacted> y" || m.Status.Labels["b"] != "true" {
+		t.Errorf("labels: %v", m.Status.Labels)
+	}
+	if want := `{"args":["login","<redacted>"],"n":1,"privileged":true}`; m.Info["info"] != want {
+		t.Errorf("info: %s, want %s", m.Info["info"], want)
+	}
+	v := r.JSON(map[string]any{"a": []any{"from-config-json!"}, "b": true})
+	if b, _ := Marshal(v); string(b) != `{"a":["<redacted>!"],"b":true}` {
+		t.Errorf("JSON: %s", b)
+	}
+}
+
 func TestForkMerge(t *testing.T) {
 	t.Parallel()
 	r := New(Marker, true)
@@ -243,5 +268,14 @@ func TestForkMerge(t *testing.T) {
 	r.Merge(f)
 	if r.Counts()[RuleCredential] != 1 || string(r.Text([]byte("x fork-secret"))) != "x <redacted>" {
 		t.Errorf("after Merge: %v", r.Counts())
+	}
+}
+
+func TestLearnable(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{"hunter2": true, "s3cr3t": true, "true": false, "12345678": false, "/etc/ssl/key.pem": false, "Enabled": false, "abc": false} {
+		if learnable(v) != want {
+			t.Errorf("learnable(%q) = %v", v, !want)
+		}
 	}
 }
