@@ -243,7 +243,7 @@ func TestMessageLiterals(t *testing.T) {
 	r.Message(&runtimeapi.PodSandboxConfig{Annotations: map[string]string{"use-token": "true"}})
 	m := r.Message(&runtimeapi.ContainerStatusResponse{
 		Status: &runtimeapi.ContainerStatus{Id: "id", Labels: map[string]string{"l": "x from-config-json y", "b": "true"}},
-		Info: map[string]string{"info": `{"args":["login","from-config-json"],"privileged":true,"n":1}`},
+		Info:   map[string]string{"info": `{"args":["login","from-config-json"],"privileged":true,"n":1}`},
 	}).(*runtimeapi.ContainerStatusResponse)
 	if m.Status.Labels["l"] != "x <redacted> y" || m.Status.Labels["b"] != "true" {
 		t.Errorf("labels: %v", m.Status.Labels)

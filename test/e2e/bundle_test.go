@@ -50,7 +50,7 @@ func readBundle(t *testing.T, raw []byte) ([]string, map[string]bundleMember) {
 	members := map[string]bundleMember{}
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return names, members
 		}
 		if err != nil {
