@@ -196,25 +196,12 @@ func (r *Redactor) literalsIn(m protoreflect.Message, lits [][]byte) {
 					return true
 				})
 			case protoreflect.StringKind:
-				type change struct {
-					k protoreflect.MapKey
-					v string
-				}
-				var changes []change
-				mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-					s := mv.String()
+				editStrings(mp, func(_, s string) (string, bool) {
 					if strings.HasPrefix(strings.TrimSpace(s), "{") {
-						if out, ok := r.jsonLiterals(s, lits); ok {
-							changes = append(changes, change{k, out})
-						}
-					} else if out, ok := r.literal(lits, s); ok {
-						changes = append(changes, change{k, out})
+						return r.jsonLiterals(s, lits)
 					}
-					return true
+					return r.literal(lits, s)
 				})
-				for _, c := range changes {
-					mp.Set(c.k, protoreflect.ValueOfString(c.v))
-				}
 			}
 		case fd.IsList():
 			l := v.List()
@@ -333,33 +320,38 @@ func (r *Redactor) protoMap(fd protoreflect.FieldDescriptor, mp protoreflect.Map
 			return true
 		})
 	case protoreflect.StringKind:
-		// Collect first: a Map must not change while Range walks it.
-		type change struct {
-			k protoreflect.MapKey
-			v string
-		}
-		var changes []change
-		mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-			s := mv.String()
+		editStrings(mp, func(k, s string) (string, bool) {
 			switch {
 			case s == "":
-			case SecretKey(k.String()):
+			case SecretKey(k):
 				r.replaced(RuleKey, s)
-				changes = append(changes, change{k, r.marker})
+				return r.marker, true
 			case strings.HasPrefix(strings.TrimSpace(s), "{"):
-				if out, ok := r.jsonString(s); ok {
-					changes = append(changes, change{k, out})
-				}
+				return r.jsonString(s)
 			default:
-				if out, ok := r.urls(s); ok {
-					changes = append(changes, change{k, out})
-				}
+				return r.urls(s)
 			}
-			return true
+			return s, false
 		})
-		for _, c := range changes {
-			mp.Set(c.k, protoreflect.ValueOfString(c.v))
+	}
+}
+
+// editStrings replaces the values of a string map that edit changes,
+// after the walk (a Map must not change while Range walks it).
+func editStrings(mp protoreflect.Map, edit func(k, v string) (string, bool)) {
+	type change struct {
+		k protoreflect.MapKey
+		v string
+	}
+	var changes []change
+	mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+		if out, ok := edit(k.String(), mv.String()); ok {
+			changes = append(changes, change{k, out})
 		}
+		return true
+	})
+	for _, c := range changes {
+		mp.Set(c.k, protoreflect.ValueOfString(c.v))
 	}
 }
 
