@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -278,4 +279,24 @@ func TestLearnable(t *testing.T) {
 			t.Errorf("learnable(%q) = %v", v, !want)
 		}
 	}
+}
+
+// FuzzSecretKey checks the hand-written matcher against the rule as a
+// regular expression.
+func FuzzSecretKey(f *testing.F) {
+	re := regexp.MustCompile(`(?i)(pass|secret|token|key|auth|cred|cert|private|session|cookie|dsn)`)
+	for _, s := range []string{"DB_PASSWORD", "PATH", "snapshotKey", "Ke", "kEy", "x-AUTH", "\xffkey", "ſecret"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, k string) {
+		want := re.MatchString(k) && !notSecret[strings.ToLower(k)]
+		// (?i) folds the Kelvin sign and long s into k and s; names with
+		// them are no concern, the matcher is ASCII.
+		if strings.ContainsAny(k, "\u212a\u017f") {
+			return
+		}
+		if got := SecretKey(k); got != want {
+			t.Fatalf("SecretKey(%q) = %v, the rule says %v", k, got, want)
+		}
+	})
 }
