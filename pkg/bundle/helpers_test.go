@@ -29,14 +29,14 @@ func ago(d time.Duration) time.Time { return testNow.Add(-d) }
 // fakeNode is a fake runtime with kubelet-like pods and their log files
 // under a host root.
 type fakeNode struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *crifake.Server
 	endpoint string
 	root     string
 	conn     *cri.Conn
 }
 
-func newFakeNode(t *testing.T, timeout time.Duration) *fakeNode {
+func newFakeNode(t testing.TB, timeout time.Duration) *fakeNode {
 	t.Helper()
 	srv, ep := crifake.Start(t)
 	conn, err := cri.Dial(ep, cri.Options{Timeout: timeout})
