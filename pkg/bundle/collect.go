@@ -81,9 +81,18 @@ type Collector struct {
 	Runtime runtimeapi.RuntimeServiceClient
 	Images  runtimeapi.ImageServiceClient
 	// ConnectError, when set, is why there are no clients: the bundle then
-	// records it and holds what needs no runtime.
-	ConnectError error
-	Options      Options
+	// records it and holds what needs no runtime. ImageError is why there
+	// is no image client while the runtime's works: the image calls are
+	// left out.
+	ConnectError, ImageError error
+	Options                  Options
+}
+
+// DefaultName is the file a bundle of node taken at t goes to by
+// default: crictl-bundle-NODE-20060102-150405.tar.gz, the node's name made
+// safe for a file name.
+func DefaultName(node string, t time.Time) string {
+	return "crictl-bundle-" + component(node) + "-" + t.UTC().Format("20060102-150405") + ".tar.gz"
 }
 
 // Result is what Collect did.
@@ -166,6 +175,9 @@ func (c *Collector) Collect(ctx context.Context, sink Sink) (*Result, error) {
 	defer cancelCause(nil)
 	stop := context.AfterFunc(ctx, func() { cancelCause(errInterrupted) })
 	defer stop()
+	if c.ConnectError == nil && c.Images == nil && c.ImageError != nil {
+		r.addError("node", "connect", c.ImageError)
+	}
 	err := r.collect(cctx, c.ConnectError)
 	if err == nil {
 		err = r.finish()

@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestComponent(t *testing.T) {
@@ -79,4 +80,11 @@ func FuzzArchivePath(f *testing.F) {
 			t.Fatalf("unique(%q, %q) = %q", name, ns, names)
 		}
 	})
+}
+
+func TestDefaultName(t *testing.T) {
+	t.Parallel()
+	if got := DefaultName("node/../a b", time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("X", 3600))); got != "crictl-bundle-node_.._a_b-20260304-040607.tar.gz" {
+		t.Errorf("DefaultName = %q", got)
+	}
 }

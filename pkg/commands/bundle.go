@@ -190,19 +190,14 @@ func runBundle(ctx context.Context, f *Factory, o *bundleOptions) error {
 		opts.Progress = f.IO.ErrOut
 	}
 	start := f.Now()
-	def := fmt.Sprintf("crictl-bundle-%s-%s.tar.gz", output.Escape(strings.ReplaceAll(opts.Node, "/", "_")), start.UTC().Format("20060102-150405"))
-	sink, finish, err := o.out.open(f, def, start)
+	sink, finish, err := o.out.open(f, bundle.DefaultName(opts.Node, start), start)
 	if err != nil {
 		return err
 	}
 	col := &bundle.Collector{Options: opts}
-	if col.Runtime, err = f.Runtime(); err == nil {
-		col.Images, err = f.Image()
-	}
-	if err != nil {
-		col.ConnectError = err
-	} else {
+	if col.Runtime, col.ConnectError = f.Runtime(); col.ConnectError == nil {
 		col.Options.Endpoint = f.runtimeEP
+		col.Images, col.ImageError = f.Image()
 	}
 	res, err := col.Collect(ctx, sink)
 	if err != nil {
@@ -304,7 +299,7 @@ nodes/<node>/, and manifest.json last. Exit 0, or 4 when an input could not be r
 
 func runBundleMerge(f *Factory, o *bundleMergeOptions, inputs []string) error {
 	now := f.Now()
-	sink, finish, err := o.out.open(f, "crictl-bundle-cluster-"+now.UTC().Format("20060102-150405")+".tar.gz", now)
+	sink, finish, err := o.out.open(f, bundle.DefaultName("cluster", now), now)
 	if err != nil {
 		return err
 	}

@@ -221,3 +221,25 @@ func TestBundleNoRuntime(t *testing.T) {
 		t.Errorf("summary:\n%s", s)
 	}
 }
+
+// A broken image endpoint leaves out the image calls, not the rest.
+func TestBundleImageEndpointBroken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	e.vars["IMAGE_SERVICE_ENDPOINT"] = "tcp://127.0.0.1:1"
+	r := e.run("bundle -o -")
+	if r.code != 4 {
+		t.Fatalf("exit %d %q", r.code, r.stderr)
+	}
+	files, _ := untar(t, []byte(r.stdout))
+	if _, ok := files["pods.json"]; !ok {
+		t.Errorf("no pods.json")
+	}
+	if _, ok := files["images.json"]; ok {
+		t.Errorf("images.json without an image service")
+	}
+	if m := string(files["manifest.json"]); !strings.Contains(m, "tcp://127.0.0.1:1") {
+		t.Errorf("the manifest does not name the image endpoint:\n%s", m)
+	}
+}
