@@ -141,7 +141,10 @@ func (s *Server) podInfo(e *podEntry) map[string]string {
 				SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{NamespaceOptions: e.nsOpts},
 			},
 		}
-		if md.GetNamespace() != "" && md.GetName() != "" && md.GetUid() != "" {
+		switch {
+		case e.logDir != "":
+			cfg.LogDirectory = e.logDir
+		case md.GetNamespace() != "" && md.GetName() != "" && md.GetUid() != "":
 			cfg.LogDirectory = fmt.Sprintf("/var/log/pods/%s_%s_%s", md.GetNamespace(), md.GetName(), md.GetUid())
 		}
 	}

@@ -1,11 +1,13 @@
 package crifake
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"sync"
+	"syscall"
 )
 
 // The raw listeners below misbehave below gRPC, for connection tests. Each
@@ -122,4 +124,47 @@ func serveRaw(dir, name string, handle func(net.Conn)) (string, func(), error) {
 		})
 	}
 	return "unix://" + p, stop, nil
+}
+
+// ListenLate binds <dir>/late.sock without listening, so connecting fails
+// with ECONNREFUSED (a runtime that is starting, its socket already
+// there), and returns the endpoint and listen, which starts listening on
+// the same socket and serves s, with no moment in which the file is gone.
+func (s *Server) ListenLate(dir string) (string, func() error, error) {
+	p, err := socketPath(dir, "late.sock")
+	if err != nil {
+		return "", nil, err
+	}
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return "", nil, fmt.Errorf("crifake: socket: %w", err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: p}); err != nil {
+		_ = syscall.Close(fd)
+		return "", nil, fmt.Errorf("crifake: bind: %w", err)
+	}
+	listen := func() error {
+		if err := syscall.Listen(fd, 128); err != nil {
+			return fmt.Errorf("crifake: listen: %w", err)
+		}
+		f := os.NewFile(uintptr(fd), p)
+		lis, err := net.FileListener(f)
+		_ = f.Close()
+		if err != nil {
+			return fmt.Errorf("crifake: listener: %w", err)
+		}
+		s.lifeMu.Lock()
+		defer s.lifeMu.Unlock()
+		if s.closed {
+			_ = lis.Close()
+			return errors.New("crifake: ListenLate on a closed server")
+		}
+		s.serveWG.Add(1)
+		go func() {
+			defer s.serveWG.Done()
+			_ = s.grpc.Serve(lis)
+		}()
+		return nil
+	}
+	return "unix://" + p, listen, nil
 }

@@ -26,6 +26,7 @@ type podEntry struct {
 	extraIPs []string
 	nsOpts   *runtimeapi.NamespaceOption
 	config   *runtimeapi.PodSandboxConfig // from RunPodSandbox or WithPodConfig
+	logDir   string                       // WithPodLogDirectory
 	pid      uint32
 }
 
@@ -82,6 +83,13 @@ func WithPodInfo(info map[string]string) PodOption {
 // WithPodConfig sets the sandbox config shown in the verbose info.
 func WithPodConfig(c *runtimeapi.PodSandboxConfig) PodOption {
 	return func(e *podEntry) { e.config = proto.Clone(c).(*runtimeapi.PodSandboxConfig) }
+}
+
+// WithPodLogDirectory sets the log directory of the derived sandbox config
+// shown in the verbose info (by default kubelet's
+// /var/log/pods/<namespace>_<name>_<uid>).
+func WithPodLogDirectory(dir string) PodOption {
+	return func(e *podEntry) { e.logDir = dir }
 }
 
 // WithPodStats makes PodSandboxStats return st as it is.

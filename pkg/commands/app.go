@@ -6,6 +6,7 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/hostroot"
+	"github.com/crictl/crictl/pkg/tracing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -17,6 +18,13 @@ type globalOptions struct {
 	debug           bool
 	maxRetries      int
 	hostRoot        string
+	readOnly        bool
+
+	enableTracing   bool
+	tracingEndpoint string
+	tracingRate     int
+	profileCPU      string
+	profileMem      string
 }
 
 // newApp builds the command tree from the registered commands. It is built
@@ -59,6 +67,18 @@ func newApp(f *Factory) *app {
 				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + strings.Join(f.DefaultEndpoints, ", ") + " that answers)"},
 			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
 				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
+			&cli.BoolFlag{Name: "read-only", Destination: &g.readOnly,
+				Usage: "refuse every command that can change the node or a container; also $" + config.EnvReadOnly + "=1 or read-only: true in the config file (a flag cannot turn those off)"},
+			&cli.BoolFlag{Name: "enable-tracing", Destination: &g.enableTracing,
+				Usage: "send OpenTelemetry spans of the command and of each CRI call to --tracing-endpoint (OTLP over gRPC, without TLS)"},
+			&cli.StringFlag{Name: "tracing-endpoint", Value: tracing.DefaultEndpoint, Destination: &g.tracingEndpoint,
+				Usage: "HOST:PORT of the OpenTelemetry collector that --enable-tracing sends spans to"},
+			&cli.IntFlag{Name: "tracing-sampling-rate-per-million", Value: -1, Destination: &g.tracingRate,
+				Usage: "runs traced per million with --enable-tracing: -1 or 1000000 every run, 0 none"},
+			&cli.StringFlag{Name: "profile-cpu", Destination: &g.profileCPU, TakesFile: true,
+				Usage: "write a pprof CPU profile of the run to `FILE`"},
+			&cli.StringFlag{Name: "profile-mem", Destination: &g.profileMem, TakesFile: true,
+				Usage: "write a pprof heap profile at the end of the run to `FILE`"},
 			helpFlag(),
 			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
 		},
@@ -163,6 +183,9 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 		}
 		fl.HostRoot = root
 	}
+	if c.IsSet("read-only") {
+		fl.ReadOnly = &g.readOnly
+	}
 	f.flags = fl
-	return nil
+	return g.startObservers(c, f)
 }

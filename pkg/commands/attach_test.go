@@ -44,7 +44,7 @@ func TestAttach(t *testing.T) {
 	if calls := e.srv.Calls(); len(calls) != 0 {
 		t.Errorf("usage errors made RPCs: %v", calls)
 	}
-	oneError(t, e.run("attach nope"), `no container matches "nope"`)
+	oneError(t, e.run("attach nope"), `container "nope" not found`)
 }
 
 func TestAttachTTYDetach(t *testing.T) {

@@ -154,6 +154,27 @@ func floorImages(ctx context.Context, _ runtimeapi.RuntimeServiceClient, im runt
 	return err
 }
 
+// floorDoctor makes doctor's list calls concurrently: the least any
+// doctor must ask before it knows which objects are suspicious.
+func floorDoctor(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im runtimeapi.ImageServiceClient, _ *benchNode) error {
+	calls := []func() error{
+		func() error { _, err := rt.Status(ctx, &runtimeapi.StatusRequest{}); return err },
+		func() error { _, err := rt.Version(ctx, &runtimeapi.VersionRequest{}); return err },
+		func() error { _, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}); return err },
+		func() error { _, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{}); return err },
+		func() error { _, err := im.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{}); return err },
+	}
+	errs := make(chan error, len(calls))
+	for _, c := range calls {
+		go func() { errs <- c() }()
+	}
+	var err error
+	for range calls {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}
+
 func floorInspect(ctx context.Context, rt runtimeapi.RuntimeServiceClient, _ runtimeapi.ImageServiceClient, n *benchNode) error {
 	_, err := rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: n.ctr, Verbose: true})
 	return err
@@ -225,6 +246,14 @@ func BenchmarkPods(b *testing.B)   { benchCommand(b, floorPods, "pods") }
 func BenchmarkPsAll(b *testing.B)  { benchCommand(b, floorPs, "ps", "-a") }
 func BenchmarkPsJSON(b *testing.B) { benchCommand(b, floorContainers, "ps", "-a", "-o", "json") }
 func BenchmarkImages(b *testing.B) { benchCommand(b, floorImages, "images") }
+
+// BenchmarkDoctor: its floor is the list calls; crictl also asks for the
+// status of the suspicious containers (the exited "migrate" ones) and
+// runs the checks. --fail-on never: the bench node has findings.
+func BenchmarkDoctor(b *testing.B) {
+	benchCommand(b, floorDoctor, "doctor", "--fail-on", "never")
+}
+
 func BenchmarkInspect(b *testing.B) {
 	benchCommand(b, floorInspect, "inspect", "ID")
 }

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -68,7 +67,7 @@ func (r *reporter) warn(format string, args ...any) {
 func (r *reporter) note(msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.f.printError(errors.New(msg))
+	r.f.note(msg)
 }
 
 // result ends the command: interrupted, exit 1 when any object failed (each

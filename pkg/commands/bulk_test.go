@@ -48,22 +48,22 @@ func TestBulkUsageErrorsMakeNoRPC(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"rm", "-a", id}, "not both"},
+		{[]string{"rm", "-a", id}, "when using --all"},
 		{[]string{"rm", "--pod", "a/b", id}, "--pod"},
-		{[]string{"rmp", "-a", "web"}, "not both"},
+		{[]string{"rmp", "-a", "web"}, "when using --all"},
 		{[]string{"rmp", "--namespace", "a(", "web"}, "--namespace"},
-		{[]string{"stop"}, "give at least one container, or --all"},
-		{[]string{"stop", "--all", "x"}, "not both"},
+		{[]string{"stop"}, "you must specify at least one CONTAINER-ID or use --all"},
+		{[]string{"stop", "--all", "x"}, "when using --all"},
 		{[]string{"stop", "-t", "-1", "x"}, "--timeout -1"},
 		{[]string{"stop", "-t", "soon", "x"}, "soon"},
-		{[]string{"stopp", "-a", "x"}, "not both"},
+		{[]string{"stopp", "-a", "x"}, "when using --all"},
 		{[]string{"rmi", "-a", "busybox"}, "not both"},
 		{[]string{"rmi", "--prune", "busybox"}, "not both"},
 		{[]string{"rmi", "-q", "busybox"}, "not both"},
 		{[]string{"rmi", "-a", "--prune"}, "--all or --prune, not both"},
 		{[]string{"rmi", ""}, "not an image reference"},
 		{[]string{"rmi", "bad ref"}, "not an image reference"},
-		{[]string{"update", "--memory", "1G"}, "give at least one container"},
+		{[]string{"update", "--memory", "1G"}, "you must specify at least one CONTAINER-ID"},
 		{[]string{"update", "x"}, "give at least one resource to change"},
 		{[]string{"update", "--memory", "lots", "x"}, `--memory "lots"`},
 		{[]string{"update", "--memory", "-5", "x"}, "--memory"},
@@ -108,7 +108,7 @@ func TestBulkNothingGivenIsNotAnError(t *testing.T) {
 	}
 	// stop keeps the reference's error.
 	e := newEnv(t)
-	oneError(t, e.run("stop"), "give at least one container, or --all")
+	oneError(t, e.run("stop"), "you must specify at least one CONTAINER-ID or use --all")
 }
 
 // gate is a CRI server in front of crifake that holds calls of one method

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/kube"
@@ -73,14 +74,17 @@ func (bc bulkCommand) build(f *Factory) *cli.Command {
 			}
 			return bc.run(c.Context, f, all, filter.scope(), objects, c.Args().Slice())
 		}, func(c *cli.Context) error {
+			// The reference's words (it prints them without a prefix, so
+			// scripts match them whole).
+			id := strings.ToUpper(kind) + "-ID"
 			switch {
 			case c.NArg() == 0 && !all && bc.noArgsIsUsage:
 			case c.NArg() == 0 && !all && bc.verb != "":
-				return usagef(commandPath(c), "give at least one %s, or --all", kind)
+				return usagef(commandPath(c), "you must specify at least one %s or use --all", id)
 			case c.NArg() == 0 && !all:
-				return usagef(commandPath(c), "give at least one %s", kind)
+				return usagef(commandPath(c), "you must specify at least one %s", id)
 			case c.NArg() > 0 && all:
-				return usagef(commandPath(c), "give %ss or --all, not both", kind)
+				return usagef(commandPath(c), "cannot specify %s(s) when using --all", id)
 			}
 			return filter.validate(commandPath(c))
 		}, bc.check),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crictl/crictl/pkg/bundle"
+	"github.com/crictl/crictl/pkg/dockerauth"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/redact"
 	"github.com/urfave/cli/v2"
@@ -259,7 +260,7 @@ func nodeName(f *Factory, flag string) string {
 // A file that is missing or unreadable holds none.
 func configSecrets(f *Factory) []string {
 	var out []string
-	if p := dockerConfigPath(f); p != "" {
+	if p := dockerauth.ConfigPath(f.Getenv); p != "" {
 		if b, err := os.ReadFile(p); err == nil {
 			out = append(out, redact.ConfigSecrets(b)...)
 		}

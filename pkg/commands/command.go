@@ -130,6 +130,15 @@ func buildCommands(f *Factory, descs []command) ([]*cli.Command, map[*cli.Comman
 		if !cmd.Hidden {
 			cmd.Category = string(c.group)
 		}
+		if c.changes {
+			act, name := cmd.Action, c.name
+			cmd.Action = func(ctx *cli.Context) error {
+				if err := f.refuseIfReadOnly(name); err != nil {
+					return err
+				}
+				return act(ctx)
+			}
+		}
 		specs[cmd] = c
 		cmds = append(cmds, cmd)
 	}

@@ -82,7 +82,7 @@ func newCompletionCommand(f *Factory) *cli.Command {
 			}
 			script, ok := completionScripts[shell]
 			if !ok {
-				return usagef(commandPath(c), "unsupported shell %q: use bash, zsh or fish", shell)
+				return usagef(commandPath(c), "unsupported shell %q: only bash, zsh or fish are supported", shell)
 			}
 			_, err := fmt.Fprint(f.IO.Out, script)
 			return err

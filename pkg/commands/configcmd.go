@@ -48,7 +48,7 @@ func runConfig(c *cli.Context, f *Factory, o *configOptions) error {
 		for _, kv := range strings.Split(s, ",") {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok || k == "" {
-				return usagef(cmd, "--set %q: expected KEY=VALUE", kv)
+				return usagef(cmd, "incorrectly specified option: --set %q, expected KEY=VALUE", kv)
 			}
 			pairs = append(pairs, [2]string{k, v})
 		}

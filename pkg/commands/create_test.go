@@ -106,7 +106,7 @@ func TestCreateErrors(t *testing.T) {
 	if calls := e.srv.Calls(); len(calls) != 0 {
 		t.Errorf("invalid input made RPCs: %v", calls)
 	}
-	oneError(t, e.run("create nosuchpod "+p[0]+" "+p[1]), `no pod matches "nosuchpod"`)
+	oneError(t, e.run("create nosuchpod "+p[0]+" "+p[1]), `pod sandbox "nosuchpod" not found`)
 	if calls := e.srv.Calls(); !slices.Equal(calls, []string{"ListPodSandbox"}) {
 		t.Errorf("unknown pod: RPCs = %v", calls)
 	}

@@ -205,3 +205,78 @@ func TestInvalidUTF8Reply(t *testing.T) {
 	e.srv.AddPod(crifake.KubeletPod("bad"+crifake.BadUTF8, "default", 0, ago(time.Hour), true))
 	oneError(t, e.run("pods"), "ListPodSandbox", "invalid UTF-8")
 }
+
+// Bad input that can never name anything is refused before any RPC, in
+// one line (reliability matrix #33, #35, #37, #38, #39).
+func TestRefusedBeforeAnyRPC(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspecti", "upper/X"}, "invalid reference format"},
+		{[]string{"inspecti", "a b"}, "invalid reference format"},
+		{[]string{"inspecti", "busybox@sha256:abc"}, "invalid reference format"},
+		{[]string{"images", "a b"}, "invalid reference format"},
+		{[]string{"images", "Busybox"}, "invalid reference format"},
+		{[]string{"inspect", "a\x00b"}, "never have"},
+		{[]string{"inspect", ".."}, "is a path"},
+		{[]string{"inspectp", strings.Repeat("a", 254)}, "254 bytes long"},
+		{[]string{"logs", "../x"}, "never have"},
+		{[]string{"rm", "."}, "is a path"},
+		{[]string{"inspect", "-o", "go-template", "--template", "{{.x"}, "invalid template"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.node()
+			e.srv.ResetCalls()
+			oneError(t, e.runArgs(tc.args...), tc.want)
+			if calls := e.srv.Calls(); len(calls) > 0 {
+				t.Errorf("RPCs made: %v", calls)
+			}
+		})
+	}
+}
+
+// A template that reads a key the document does not have fails with one
+// line naming the key (reliability matrix #39).
+func TestTemplateMissingKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	oneError(t, e.run("inspect -o go-template --template {{.status.nosuch}} coredns"), "nosuch")
+	oneError(t, e.run("pods -o go-template --template {{range.items}}{{.nope}}{{end}}"), "nope")
+}
+
+// A missing socket is not retried, even with a long --timeout (no runtime
+// will appear there in time); a socket that refuses at first (a runtime
+// starting) is, and the command succeeds once it listens (reliability
+// matrix #1, #2, #18).
+func TestConnectRetries(t *testing.T) {
+	t.Parallel()
+	dir := crifake.ShortTempDir(t)
+	e := &env{t: t, vars: map[string]string{"CRI_CONFIG_FILE": emptyConfig(t),
+		"CONTAINER_RUNTIME_ENDPOINT": "unix://" + filepath.Join(dir, "none.sock")}}
+	r := e.run("-D --timeout 10s version")
+	if r.code != 1 || strings.Contains(r.stderr, "retrying") || !strings.Contains(r.stderr, "no such file or directory") {
+		t.Errorf("missing socket with --timeout 10s: exit %d stderr %q", r.code, r.stderr)
+	}
+
+	srv := crifake.New()
+	t.Cleanup(srv.Close)
+	ep, listen, err := srv.ListenLate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.vars["CONTAINER_RUNTIME_ENDPOINT"] = ep
+	time.AfterFunc(600*time.Millisecond, func() {
+		if err := listen(); err != nil {
+			t.Error(err)
+		}
+	})
+	r = e.run("-D --timeout 10s version")
+	if r.code != 0 || !strings.Contains(r.stderr, "retrying") || !strings.Contains(r.stdout, "RuntimeName") {
+		t.Errorf("late socket: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -139,7 +139,7 @@ func runExec(ctx context.Context, f *Factory, o *execOptions, args []string) err
 		return err
 	}
 	if len(res.Items) == 0 {
-		return errors.New("no containers match the filter flags")
+		return errors.New("No containers found per filter flags") //nolint:staticcheck // the reference's words, which scripts grep for
 	}
 	if len(res.Items) > 1 && (o.session.stdin || o.session.tty) {
 		return fmt.Errorf("-i and -t work with one container, and %d match the filter flags: narrow them (--latest picks the newest)", len(res.Items))
@@ -165,7 +165,7 @@ func execMany(ctx context.Context, f *Factory, o *execOptions, targets []execTar
 		case err == nil, errors.Is(err, context.Canceled):
 		case errors.As(err, &ee):
 			if ee.Code != 0 {
-				f.errorf("%s: the command exited with code %d", t.label(), ee.Code)
+				f.errorf("%s: command terminated with exit code %d", t.label(), ee.Code)
 			}
 		default:
 			f.errorf("%s: %w", t.label(), err)

@@ -1,7 +1,10 @@
 package commands
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -233,7 +236,7 @@ func TestExecManyContainers(t *testing.T) {
 		t.Errorf("--pod selected %q", out)
 	}
 	// Nothing matched: one line, exit 1.
-	oneError(t, e.run("exec -s --name nope hostname"), "no containers match the filter flags")
+	oneError(t, e.run("exec -s --name nope hostname"), "No containers found per filter flags")
 	// -i with several containers is refused after the list.
 	e.srv.ResetCalls()
 	oneError(t, e.run("exec -i --namespace kube-system sh"), "-i and -t work with one container", "2 match")
@@ -320,5 +323,42 @@ func TestExecSequentialOneAtATime(t *testing.T) {
 			ss.Release()
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// exec, attach and port-forward connect only to this machine unless told
+// otherwise: a runtime's stream URL is not trusted to send the session off
+// the node (reliability matrix #59).
+func TestStreamURLConfined(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	for _, m := range []string{"Exec", "Attach", "PortForward"} {
+		e.srv.SetStreamURL(m, "http://203.0.113.7:10010/"+strings.ToLower(m)+"/token")
+	}
+	for _, args := range [][]string{{"exec", "nginx", "ls"}, {"attach", "nginx"}, {"port-forward", "web-5wpwzq2zt6-rg7jx", "0:80"}} {
+		r := e.runArgs(args...)
+		if r.code != 1 || !strings.Contains(r.stderr, `points at "203.0.113.7", which is not this machine`) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d stderr %q", args, r.code, r.stderr)
+		}
+	}
+	// Allowed by the flag: crictl then tries to connect (and, here, times out).
+	r := e.runArgs("-t", "300ms", "exec", "--allow-remote-stream", "nginx", "ls")
+	if r.code != 1 || strings.Contains(r.stderr, "not this machine") {
+		t.Errorf("--allow-remote-stream: exit %d stderr %q", r.code, r.stderr)
+	}
+	// A local address of this machine is fine.
+	e2 := newEnv(t)
+	e2.node()
+	e2.srv.SetStreamURL("Exec", "http://10.9.8.7:1/exec/x")
+	f := e2.factory(IOStreams{Out: io.Discard, ErrOut: io.Discard})
+	f.InterfaceAddrs = func() ([]net.Addr, error) {
+		return []net.Addr{&net.IPNet{IP: net.ParseIP("10.9.8.7"), Mask: net.CIDRMask(8, 32)}}, nil
+	}
+	var errOut strings.Builder
+	f.IO.ErrOut = &errOut
+	Run(context.Background(), f, []string{"crictl", "-t", "300ms", "exec", "nginx", "ls"})
+	if strings.Contains(errOut.String(), "not this machine") {
+		t.Errorf("a local address was refused: %q", errOut.String())
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/hostroot"
+	"github.com/crictl/crictl/pkg/profile"
+	"github.com/crictl/crictl/pkg/tracing"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -26,6 +28,9 @@ type Factory struct {
 	DefaultEndpoints []string
 	// Version is crictl's own version.
 	Version string
+	// InterfaceAddrs lists this machine's addresses (stream URLs must point
+	// at one, or at loopback); nil is net.InterfaceAddrs.
+	InterfaceAddrs func() ([]net.Addr, error)
 	// Location is the time zone of the times crictl prints as the
 	// reference does, in local time (inspect, pods -v); nil is the
 	// machine's.
@@ -37,11 +42,14 @@ type Factory struct {
 	exitHooks *exitHooks
 
 	flags     config.Flags
-	cfg       *config.Config
+	resolved  *config.Resolved
 	cfgErr    error
 	runtime   *cri.Conn
 	image     *cri.Conn
 	runtimeEP string
+
+	tracer  *tracing.Tracer  // --enable-tracing
+	profile *profile.Session // --profile-cpu, --profile-mem
 }
 
 // localTime is a CRI nanosecond timestamp in the factory's time zone.
@@ -59,29 +67,77 @@ func (f *Factory) location() *time.Location {
 
 // Config resolves the configuration once (flag > env > file > default).
 func (f *Factory) Config() (*config.Config, error) {
-	if f.cfg == nil && f.cfgErr == nil {
+	if f.resolved == nil && f.cfgErr == nil {
 		r, err := config.Resolve(f.flags, f.Getenv)
 		if err != nil {
 			f.cfgErr = err
 		} else {
-			if r.HostFile {
-				// The host's config names host paths.
-				for _, k := range []struct {
-					key string
-					ep  *string
-				}{{config.KeyRuntimeEndpoint, &r.RuntimeEndpoint}, {config.KeyImageEndpoint, &r.ImageEndpoint}} {
-					if r.Sources[k.key] == config.FromFile {
-						*k.ep = f.hostEndpoint(*k.ep)
-					}
-				}
-			}
-			f.cfg = &r.Config
+			f.hostEndpoints(&r)
+			f.resolved = &r
 			for _, w := range r.Warnings {
 				f.warnf("%s", w)
 			}
 		}
 	}
-	return f.cfg, f.cfgErr
+	if f.cfgErr != nil {
+		return nil, f.cfgErr
+	}
+	return &f.resolved.Config, nil
+}
+
+// configForReport resolves the configuration for a command that reports
+// on it (doctor) instead of failing on it: a config file that cannot be
+// used is returned as fileErr and the flags and environment alone are
+// used, as with --config /dev/null. The file's warnings are returned, not
+// printed. path is the config file that was looked for.
+func (f *Factory) configForReport() (r config.Resolved, path string, fileErr, err error) {
+	path, _, _ = config.ConfigPath(f.flags, f.Getenv)
+	r, fileErr = config.Resolve(f.flags, f.Getenv)
+	if fileErr != nil {
+		fl := f.flags
+		none := os.DevNull
+		fl.ConfigPath = &none
+		if r, err = config.Resolve(fl, f.Getenv); err != nil {
+			return r, path, fileErr, err
+		}
+	}
+	f.hostEndpoints(&r)
+	f.resolved, f.cfgErr = &r, nil
+	return r, path, fileErr, nil
+}
+
+// hostEndpoints makes the endpoints of the host's own config file (read
+// under --host-root) reachable from here: they name host paths.
+func (f *Factory) hostEndpoints(r *config.Resolved) {
+	if !r.HostFile {
+		return
+	}
+	for _, k := range []struct {
+		key string
+		ep  *string
+	}{{config.KeyRuntimeEndpoint, &r.RuntimeEndpoint}, {config.KeyImageEndpoint, &r.ImageEndpoint}} {
+		if r.Sources[k.key] == config.FromFile {
+			*k.ep = f.hostEndpoint(*k.ep)
+		}
+	}
+}
+
+// endpointProbed tells whether the runtime endpoint in use was found by
+// probing the defaults rather than configured; call it after Runtime.
+func (f *Factory) endpointProbed() (endpoint string, probed bool) {
+	return f.runtimeEP, f.resolved != nil && f.resolved.RuntimeEndpoint == ""
+}
+
+// refuseIfReadOnly fails a command that can change the node when read-only
+// mode is on, before any RPC, naming the setting that turned it on.
+func (f *Factory) refuseIfReadOnly(cmd string) error {
+	if _, err := f.Config(); err != nil {
+		return err
+	}
+	if reason := f.resolved.ReadOnlyReason(); reason != "" {
+		return fmt.Errorf("%s refused: read-only mode is on (%s); it can change the node or a container", cmd, reason)
+	}
+	return nil
 }
 
 // HostRoot is --host-root, or the machine's own root.
@@ -158,8 +214,17 @@ func (f *Factory) dial(conn **cri.Conn, other *cri.Conn, endpoint func(*config.C
 		*conn = other
 		return nil
 	}
-	*conn, err = cri.Dial(ep, cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries, Debug: f.debugOut(cfg)})
+	*conn, err = cri.Dial(ep, f.connOptions(cfg))
 	return err
+}
+
+func (f *Factory) connOptions(cfg *config.Config) cri.Options {
+	o := cri.Options{Timeout: cfg.Timeout, MaxRetries: cfg.MaxRetries, Debug: f.debugOut(cfg)}
+	if f.tracer != nil {
+		o.UnaryInterceptors = append(o.UnaryInterceptors, f.tracer.UnaryClientInterceptor())
+		o.StreamInterceptors = append(o.StreamInterceptors, f.tracer.StreamClientInterceptor())
+	}
+	return o
 }
 
 // Close closes the connections.

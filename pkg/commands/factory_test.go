@@ -158,7 +158,7 @@ func TestConfigFileWarnings(t *testing.T) {
 	e.vars["CRI_CONFIG_FILE"] = cfg
 	delete(e.vars, "CONTAINER_RUNTIME_ENDPOINT")
 	r := e.run("version")
-	want := "crictl: warning: " + cfg + `:3: unknown key "future-key" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries); it is ignored` + "\n" +
+	want := "crictl: warning: " + cfg + `:3: no configuration option named "future-key" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored` + "\n" +
 		"crictl: warning: " + cfg + ": timeout is set on lines 2, 4; the last one counts\n"
 	if r.code != 0 || r.stderr != want {
 		t.Errorf("exit %d stderr\n%s\nwant\n%s", r.code, r.stderr, want)

@@ -35,13 +35,29 @@ func newImagesCommand(f *Factory) *cli.Command {
 				if c.NArg() > 1 {
 					return usagef(commandPath(c), "images takes at most one REPOSITORY[:TAG] argument")
 				}
-				return nil
+				return checkImageArgs(c)
 			}, o.list.out.validate, o.filter.validate),
 	}
 }
 
 var _ = register(command{name: "images", aliases: []string{"image", "img"}, group: groupImages, args: argImage, build: newImagesCommand,
 	usage: "List images", argsUsage: "[REPOSITORY[:TAG]]"})
+
+// checkImageArgs checks image arguments before any RPC, as pull does: an
+// image ID or ID prefix (hex, with or without "sha256:"), or a reference
+// by the distribution grammar; never a round trip to learn that "a b" or
+// "UPPER/x" names nothing.
+func checkImageArgs(c *cli.Context) error {
+	for _, a := range c.Args().Slice() {
+		if kube.IsHex(strings.TrimPrefix(a, "sha256:")) {
+			continue
+		}
+		if _, err := imageref.Parse(a); err != nil {
+			return usagef(commandPath(c), "%v", err)
+		}
+	}
+	return nil
+}
 
 // imageFilterFlag is --filter/-f of images and inspecti.
 type imageFilterFlag struct {
@@ -86,7 +102,7 @@ func checkImageFilter(fl string) error {
 	case k == "before" || k == "since":
 		return nil
 	}
-	return fmt.Errorf("--filter %q: use dangling=, reference=, before= or since=", fl)
+	return fmt.Errorf("unknown filter flag: %s (use dangling=, reference=, before= or since=)", fl)
 }
 
 // listImages lists images and applies the REPO[:TAG] argument on our side:

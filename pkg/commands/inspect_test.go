@@ -2,11 +2,13 @@ package commands
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crictl/crictl/internal/crifake"
+	"github.com/crictl/crictl/pkg/kube"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -93,7 +95,7 @@ func TestInspectRegexNamespaceNarrowsNames(t *testing.T) {
 	}
 	// Without --regex the namespace is exact.
 	r := e.run("inspect -q --namespace kube coredns")
-	if r.code != 1 || !strings.Contains(r.stderr, `no container matches "coredns" in namespace kube`) {
+	if r.code != 1 || !strings.Contains(r.stderr, `container "coredns" not found in namespace kube`) {
 		t.Errorf("exact namespace: exit %d stderr %q", r.code, r.stderr)
 	}
 }
@@ -109,4 +111,46 @@ func TestInspectNothingFound(t *testing.T) {
 			t.Errorf("%s: exit %d stdout %q stderr %q", cmdline, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// An ID prefix that two containers (or pods) share is refused, listing
+// them, never resolved to one of them (reliability matrix #36).
+func TestAmbiguousIDPrefix(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	sharedPrefix := func(ids []string) string {
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if seen[id[:1]] {
+				return id[:1]
+			}
+			seen[id[:1]] = true
+		}
+		return ""
+	}
+	var ctrIDs, podIDs []string
+	for _, c := range e.srv.Containers() {
+		if !kube.IsSandboxContainer(c) {
+			ctrIDs = append(ctrIDs, c.Id)
+		}
+	}
+	for _, p := range e.srv.Pods() {
+		podIDs = append(podIDs, p.Id)
+	}
+	// Add pods until two share a first hex digit.
+	for i := 0; sharedPrefix(podIDs) == ""; i++ {
+		p := crifake.KubeletPod(fmt.Sprintf("extra-%d", i), "ops", 0, ago(time.Hour), true)
+		e.srv.AddPod(p)
+		podIDs = append(podIDs, p.Id)
+	}
+	if pre := sharedPrefix(ctrIDs); pre != "" {
+		oneError(t, e.run("inspect "+pre), `ID prefix "`+pre+`" is ambiguous`)
+	}
+	pre := sharedPrefix(podIDs)
+	r := e.run("inspectp " + pre)
+	if r.code != 1 || !strings.Contains(r.stderr, `ID prefix "`+pre+`" is ambiguous`) || r.stdout != "" {
+		t.Errorf("inspectp %s: exit %d stdout %q stderr %q", pre, r.code, r.stdout, r.stderr)
+	}
+	oneError(t, e.run("stopp "+pre), `ID prefix "`+pre+`" is ambiguous`)
 }

@@ -27,7 +27,7 @@ func newInspectiCommand(f *Factory) *cli.Command {
 	return &cli.Command{
 		Flags: append(flags, o.print.flags(inspectFormats...)...),
 		Action: action(func(c *cli.Context) error { return runInspecti(c.Context, f, o, c.Args().Slice()) },
-			o.print.out.validate, o.filter.validate),
+			checkImageArgs, o.print.out.validate, o.filter.validate),
 	}
 }
 

@@ -19,7 +19,7 @@ func TestInspectp(t *testing.T) {
 		t.Errorf("inspectp --regex --namespace: %q", got)
 	}
 	r := e.run("inspectp -q --namespace default kube-proxy-xk2p9")
-	if r.code != 1 || !strings.Contains(r.stderr, `no pod matches "kube-proxy-xk2p9" in namespace default`) {
+	if r.code != 1 || !strings.Contains(r.stderr, `pod sandbox "kube-proxy-xk2p9" not found in namespace default`) {
 		t.Errorf("pod outside --namespace: exit %d stderr %q", r.code, r.stderr)
 	}
 }

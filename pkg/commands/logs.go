@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/crictl/crictl/pkg/cri"
 	"github.com/crictl/crictl/pkg/logs"
@@ -18,6 +19,7 @@ type logsOptions struct {
 	tail, limitBytes                     int64
 	since, until, stream                 string
 	filter                               filterFlags
+	allowAnyPath, raw                    bool
 
 	opts logs.Options
 }
@@ -35,6 +37,10 @@ func newLogsCommand(f *Factory) *cli.Command {
 			&cli.StringFlag{Name: "until", Destination: &o.until, Usage: "print only lines written at or before this time"},
 			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Destination: &o.timestamps, Usage: "prefix each line with its time (UTC, nanoseconds)"},
 			&cli.StringFlag{Name: "stream", Aliases: []string{"s"}, Destination: &o.stream, Usage: "print only this stream: stdout or stderr"},
+			&cli.BoolFlag{Name: "raw", Destination: &o.raw,
+				Usage: "write the log's bytes as they are, also to a terminal (by default control characters, a carriage return included, are shown escaped on a terminal)"},
+			&cli.BoolFlag{Name: "allow-any-log-path", Destination: &o.allowAnyPath,
+				Usage: "read the log file wherever the runtime says it is (by default it must lie under " + logs.PodLogRoot + " or the pod's log directory, symbolic links followed)"},
 		}, o.filter.flags(map[filterFlag]string{
 			fNamespace: "narrow the container or pod name to this namespace",
 			fPod:       "the pod (ID, ID prefix or name): narrows the container name, or, with no container, prints all its containers",
@@ -131,12 +137,27 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 	for _, p := range problems {
 		f.printError(p)
 	}
+	if o.reopen {
+		f.note("Container logs reopened")
+	}
 
-	stdout := f.IO.Out
+	var stdout, stderr io.Writer = f.IO.Out, f.IO.ErrOut
 	if o.follow {
 		stdout = flushWriter{f.IO.Out}
 	}
-	err = logs.ReadMany(ctx, srcs, o.opts, stdout, f.IO.ErrOut, f.IO.ErrOut)
+	// On a terminal a container's log is text for a person: an escape
+	// sequence or a carriage return in it must not rewrite the screen.
+	if !o.raw && f.IO.OutTTY {
+		ew := &output.EscapeWriter{W: stdout}
+		defer func() { _ = ew.Close() }()
+		stdout = ew
+	}
+	if !o.raw && f.IO.ErrTTY {
+		ew := &output.EscapeWriter{W: stderr}
+		defer func() { _ = ew.Close() }()
+		stderr = ew
+	}
+	err = logs.ReadMany(ctx, srcs, o.opts, stdout, stderr, f.IO.ErrOut)
 	if o.follow && errors.Is(err, context.Canceled) {
 		// Ctrl-C is how a follow ends.
 		err = nil
@@ -184,6 +205,11 @@ func (o *logsOptions) source(ctx context.Context, rs runtimeapi.RuntimeServiceCl
 		}
 		// The previous attempt has exited: nothing more will be written.
 		running = func(context.Context) (bool, error) { return false, nil }
+	}
+	if !o.allowAnyPath {
+		if path, err = confineLog(ctx, rs, id, path); err != nil {
+			return logs.Source{}, fmt.Errorf("container %s: %w", name, err)
+		}
 	}
 	src := logs.Source{Path: path, Running: running}
 	if prefix {

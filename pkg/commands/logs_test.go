@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,7 +31,7 @@ type logPod struct {
 func (e *env) logPod(t *testing.T, name string) *logPod {
 	t.Helper()
 	p := &logPod{pod: crifake.KubeletPod(name, "default", 0, ago(time.Hour), true), dir: t.TempDir(), ctrs: map[string]*runtimeapi.Container{}}
-	e.srv.AddPod(p.pod)
+	e.srv.AddPod(p.pod, crifake.WithPodLogDirectory(p.dir))
 	return p
 }
 
@@ -90,13 +91,19 @@ func TestLogs(t *testing.T) {
 	if got := e.ok("logs --pod web-1 sidecar"); got != "side a\nside b\n" {
 		t.Errorf("--pod narrowing a name = %q", got)
 	}
+	// By full ID: one ContainerStatus, and (the log is not under
+	// /var/log/pods here) the pod's log directory: its container's pod,
+	// then the pod's verbose status.
 	e.srv.ResetCalls()
 	e.ok("logs --stream stdout " + p.ctrs["app"].Id)
-	if got := strings.Join(e.srv.Calls(), " "); got != "ContainerStatus" {
-		t.Errorf("logs by full ID made RPCs %q, want one ContainerStatus", got)
+	if got := strings.Join(e.srv.Calls(), " "); got != "ContainerStatus ListContainers PodSandboxStatus" {
+		t.Errorf("logs by full ID made RPCs %q", got)
 	}
-	e.ok("logs --reopen --stream stdout app")
-	if calls := e.srv.Calls(); calls[len(calls)-2] != "ReopenContainerLog" {
+	e.srv.ResetCalls()
+	if r := e.run("logs --reopen --stream stdout app"); r.code != 0 || r.stderr != "crictl: Container logs reopened\n" {
+		t.Errorf("logs --reopen: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if calls := e.srv.Calls(); !slices.Contains(calls, "ReopenContainerLog") || slices.Index(calls, "ReopenContainerLog") > slices.Index(calls, "ContainerStatus") {
 		t.Errorf("--reopen did not reopen first: %v", calls)
 	}
 }
@@ -135,7 +142,7 @@ func TestLogsPreviousAndErrors(t *testing.T) {
 		{"logs --stream both app", "stdout or stderr"},
 		{"logs --since yesterday app", "--since"},
 		{"logs --since 2026-01-02 --until 2026-01-01 app", "before --since"},
-		{"logs nosuch", `no container matches "nosuch"`},
+		{"logs nosuch", `container "nosuch" not found`},
 	} {
 		oneError(t, e.run(tc.cmd), tc.want)
 	}
@@ -208,4 +215,55 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
+}
+
+// A log path that leads out of the pod's log directory and /var/log/pods
+// is refused, naming both paths and no content (reliability matrix #53);
+// --allow-any-log-path reads it.
+func TestLogsPathConfined(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.logPod(t, "web-4")
+	path := p.add(t, e, "app", 0, runtimeapi.ContainerState_CONTAINER_RUNNING, criLine(1, "stdout", "F", "fine"))
+	secret := filepath.Join(t.TempDir(), "shadow")
+	if err := os.WriteFile(secret, []byte(criLine(1, "stdout", "F", "canary-secret")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, path); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("logs app")
+	want := "log path " + path + " resolves to " + secret + ", which is outside /var/log/pods and " + p.dir
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "canary") {
+		t.Errorf("exit %d stdout %q stderr %q, want %q", r.code, r.stdout, r.stderr, want)
+	}
+	if got := e.ok("logs --allow-any-log-path app"); got != "canary-secret\n" {
+		t.Errorf("--allow-any-log-path: %q", got)
+	}
+}
+
+// On a terminal, control characters in a log (CR, CRLF, escape sequences)
+// are shown escaped; --raw, and any pipe, get the bytes as they are
+// (reliability matrix #46, #65).
+func TestLogsEscapedOnATerminal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.logPod(t, "web-5")
+	p.add(t, e, "app", 0, runtimeapi.ContainerState_CONTAINER_RUNNING,
+		criLine(1, "stdout", "F", "progress 10%\rprogress 100%\r"), criLine(2, "stdout", "F", "\x1b]0;owned\x07title"))
+	raw := "progress 10%\rprogress 100%\r\n\x1b]0;owned\x07title\n"
+	if got := e.ok("logs app"); got != raw {
+		t.Errorf("into a pipe: %q, want the bytes %q", got, raw)
+	}
+	e.outTTY = true
+	got := e.ok("logs app")
+	if strings.ContainsAny(got, "\r\x1b\x07") || !strings.Contains(got, "progress 10%") || strings.Count(got, "\n") != 2 {
+		t.Errorf("on a terminal: %q", got)
+	}
+	if got := e.ok("logs --raw app"); got != raw {
+		t.Errorf("--raw on a terminal: %q", got)
+	}
 }

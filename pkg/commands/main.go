@@ -107,18 +107,22 @@ func (h *exitHooks) run() {
 
 // Run runs one command line with the factory's streams and returns the exit
 // code. Tests call it directly.
-func Run(ctx context.Context, f *Factory, args []string) int {
+func Run(ctx context.Context, f *Factory, args []string) (code int) {
 	out := newOutWriter(f.IO.Out)
 	f.IO.Out = out
 	defer f.Close()
+	var err error
+	// Profiles and spans end with the run, whatever its outcome.
+	defer func() { code = f.endObservers(code, err) }()
 
 	a := newApp(f)
-	err := a.RunContext(ctx, a.reorderArgs(args))
+	err = a.RunContext(ctx, a.reorderArgs(args))
 	if isBrokenPipe(err) {
 		// The reader went away (crictl ps | head -1): end quietly.
 		return 0
 	}
-	code, msg := exitStatus(err)
+	var msg string
+	code, msg = exitStatus(err)
 	if msg != "" {
 		f.printError(errors.New(msg))
 	}

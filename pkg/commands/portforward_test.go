@@ -131,7 +131,7 @@ func TestPortForwardErrors(t *testing.T) {
 	if calls := e.srv.Calls(); len(calls) != 2 || calls[1] != "PodSandboxStatus" {
 		t.Errorf("calls %v", calls)
 	}
-	oneError(t, e.run("port-forward nope 80"), `no pod matches "nope"`)
+	oneError(t, e.run("port-forward nope 80"), `pod sandbox "nope" not found`)
 	// A blackholed stream URL fails within --timeout.
 	e.srv.SetStreamServer(nil)
 	e.srv.SetStreamURL("PortForward", blackholeURL(t))

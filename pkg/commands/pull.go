@@ -77,7 +77,8 @@ var _ = register(command{name: "pull", group: groupImages, args: argImage, chang
 // pullHelp is the description in "crictl pull --help".
 const pullHelp = `The reference is checked before anything is sent to the runtime. Credentials come from
 --creds, --auth, --username (with the terminal or --password-stdin), $CRICTL_CREDS, $CRICTL_AUTH,
-else from the registry's entry in $DOCKER_CONFIG/config.json or ~/.docker/config.json.`
+else from $DOCKER_CONFIG/config.json or ~/.docker/config.json: the registry's credential helper
+(credHelpers, else credsStore: docker-credential-NAME on PATH), else its auths entry.`
 
 func runPull(ctx context.Context, f *Factory, o *pullOptions, image string) error {
 	ref, err := pullImage(ctx, f, &o.pull, o.ref, &runtimeapi.ImageSpec{Image: image, Annotations: o.ann}, o.sandbox)
@@ -92,7 +93,7 @@ func runPull(ctx context.Context, f *Factory, o *pullOptions, image string) erro
 // --pull-timeout rather than --timeout, showing a spinner on a terminal.
 // It returns the image reference the runtime answers.
 func pullImage(ctx context.Context, f *Factory, o *pullFlags, ref imageref.Reference, spec *runtimeapi.ImageSpec, sandbox *runtimeapi.PodSandboxConfig) (string, error) {
-	auth, err := o.authFor(f, ref)
+	auth, err := o.authFor(ctx, f, ref)
 	if err != nil {
 		return "", err
 	}

@@ -199,6 +199,17 @@ func TestPullDockerConfigHome(t *testing.T) {
 	if strings.Contains(r.stderr, "canary") || strings.Contains(r.stderr, b64) {
 		t.Errorf("config.json content reached the error: %q", r.stderr)
 	}
+	// A credential helper that is not on PATH is a warning, and the pull
+	// goes on without credentials (as docker's), not with the auths entry.
+	os.WriteFile(filepath.Join(home, ".docker", "config.json"), []byte(`{"credsStore":"nothere","auths":{"docker.io":{"auth":"`+b64+`"}}}`), 0o600)
+	r = e.run("pull busybox")
+	want := `crictl: warning: docker credential helper "docker-credential-nothere" (credsStore in ` + filepath.Join(home, ".docker", "config.json") + `) not found on PATH: install it, or remove the setting; pulling without credentials` + "\n"
+	if r.code != 0 || r.stderr != want {
+		t.Errorf("pull with a missing helper: exit %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
+	if last := pullRequest(t, e.srv); last.GetAuth() != nil {
+		t.Errorf("pulled with credentials %v despite the missing helper", last.GetAuth())
+	}
 }
 
 func TestPullPasswordErrors(t *testing.T) {

@@ -3,19 +3,15 @@ package commands
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/crictl/crictl/pkg/config"
+	"github.com/crictl/crictl/pkg/dockerauth"
 	"github.com/crictl/crictl/pkg/imageref"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -111,26 +107,13 @@ func (o *pullFlags) validate(c *cli.Context, f *Factory) error {
 			fmt.Fprintf(f.IO.ErrOut, "crictl: warning: --creds puts the password on the command line, where other users can read it (ps, /proc); use --username with --password-stdin, $%s or a docker config.json\n", envCreds)
 		}
 	case auth != "":
-		if _, _, err := decodeAuth(auth); err != nil {
+		if _, _, err := dockerauth.DecodeAuth(auth); err != nil {
 			return usagef(cmd, "%s: %v", authFrom, err)
 		}
 		o.explicit = &runtimeapi.AuthConfig{Auth: auth}
 		o.source = authFrom
 	}
 	return nil
-}
-
-// decodeAuth splits a base64 "user:password" as runtimes do.
-func decodeAuth(auth string) (user, pass string, err error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(auth))
-	if err != nil {
-		return "", "", errors.New("not valid base64 (want base64 of USERNAME:PASSWORD)")
-	}
-	user, pass, ok := strings.Cut(string(b), ":")
-	if !ok || user == "" {
-		return "", "", errors.New("does not decode to USERNAME:PASSWORD")
-	}
-	return user, pass, nil
 }
 
 // credentials reads the password of --username, from stdin or the
@@ -208,25 +191,35 @@ func (f *Factory) readPassword(ctx context.Context) ([]byte, error) {
 }
 
 // authFor returns the credentials to send for ref: those given by flags,
-// environment or stdin, else the docker config.json entry of its
-// registry, else none.
-func (o *pullFlags) authFor(f *Factory, ref imageref.Reference) (*runtimeapi.AuthConfig, error) {
+// environment or stdin, else those of its registry in the docker
+// config.json (its credential helper or auths entry), else none.
+func (o *pullFlags) authFor(ctx context.Context, f *Factory, ref imageref.Reference) (*runtimeapi.AuthConfig, error) {
 	if o.explicit != nil {
 		f.debugf("credentials for %s from %s", ref.Registry(), o.source)
 		return o.explicit, nil
 	}
-	path := dockerConfigPath(f)
-	if path == "" || ref.Registry() == "" {
+	res, err := dockerauth.Env{Getenv: f.Getenv}.Lookup(ctx, ref.Registry())
+	var he *dockerauth.HelperError
+	if errors.As(err, &he) && ctx.Err() == nil {
+		// As docker, and as the reference (which reads no config.json): a
+		// broken helper must not stop a pull that needs no credentials.
+		// It is shown, so a pull that then fails as unauthorized is
+		// explained.
+		f.warnf("%v; pulling without credentials", err)
 		return nil, nil
 	}
-	auth, key, err := dockerConfigAuth(path, ref.Registry())
 	if err != nil {
 		return nil, err
 	}
-	if auth != nil {
-		f.debugf("credentials for %s from %s (auths.%s)", ref.Registry(), path, key)
+	c := res.Credentials
+	if c == nil {
+		if res.Source != "" {
+			f.debugf("no credentials for %s from %s", ref.Registry(), res.Source)
+		}
+		return nil, nil
 	}
-	return auth, nil
+	f.debugf("credentials for %s from %s", ref.Registry(), res.Source)
+	return &runtimeapi.AuthConfig{Username: c.Username, Password: c.Password, IdentityToken: c.IdentityToken, RegistryToken: c.RegistryToken}, nil
 }
 
 // debugf prints a debug line when -D is on.
@@ -234,114 +227,4 @@ func (f *Factory) debugf(format string, args ...any) {
 	if cfg, err := f.Config(); err == nil && cfg.Debug {
 		fmt.Fprintf(f.IO.ErrOut, "debug: "+format+"\n", args...)
 	}
-}
-
-// dockerConfigPath is $DOCKER_CONFIG/config.json, else
-// ~/.docker/config.json.
-func dockerConfigPath(f *Factory) string {
-	if dir := f.Getenv("DOCKER_CONFIG"); dir != "" {
-		return filepath.Join(dir, "config.json")
-	}
-	if home := f.Getenv("HOME"); home != "" {
-		return filepath.Join(home, ".docker", "config.json")
-	}
-	return ""
-}
-
-// dockerAuthEntry is one entry of config.json's "auths".
-type dockerAuthEntry struct {
-	Auth          string `json:"auth"`
-	Username      string `json:"username"`
-	Password      string `json:"password"`
-	IdentityToken string `json:"identitytoken"`
-	RegistryToken string `json:"registrytoken"`
-}
-
-// dockerConfigAuth finds the credentials of registry in a docker
-// config.json. A missing file means none; a file that cannot be read or
-// parsed is an error naming the file, never its content.
-func dockerConfigAuth(path, registry string) (*runtimeapi.AuthConfig, string, error) {
-	data, err := readSmallFile(path, 1<<20)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", nil
-	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, "", fmt.Errorf("docker config %s: %w", path, err)
-	}
-	var doc struct {
-		Auths map[string]dockerAuthEntry `json:"auths"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, "", fmt.Errorf("docker config %s: not valid JSON", path)
-	}
-	want := registryHost(registry)
-	keys := make([]string, 0, len(doc.Auths))
-	for k := range doc.Auths {
-		keys = append(keys, k)
-	}
-	// An exact key wins over an alias such as https://index.docker.io/v1/.
-	sort.Slice(keys, func(i, j int) bool {
-		ei, ej := keys[i] == registry, keys[j] == registry
-		if ei != ej {
-			return ei
-		}
-		return keys[i] < keys[j]
-	})
-	for _, k := range keys {
-		if registryHost(k) != want {
-			continue
-		}
-		e := doc.Auths[k]
-		a := &runtimeapi.AuthConfig{Username: e.Username, Password: e.Password, IdentityToken: e.IdentityToken, RegistryToken: e.RegistryToken}
-		if e.Auth != "" {
-			user, pass, err := decodeAuth(e.Auth)
-			if err != nil {
-				return nil, "", fmt.Errorf("docker config %s: auths.%s.auth %w", path, k, err)
-			}
-			a.Username, a.Password = user, pass
-		}
-		if a.Username == "" && a.Password == "" && a.IdentityToken == "" && a.RegistryToken == "" {
-			continue // e.g. an entry kept for a credential helper
-		}
-		return a, k, nil
-	}
-	return nil, "", nil
-}
-
-// registryHost reduces a config.json key or a reference's registry to a
-// host[:port]: no scheme, no path, lower case, and Docker Hub's aliases
-// as docker.io.
-func registryHost(s string) string {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
-	s, _, _ = strings.Cut(s, "/")
-	s = strings.ToLower(s)
-	switch s {
-	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
-		return imageref.DefaultDomain
-	}
-	return s
-}
-
-// readSmallFile reads a regular file of at most max bytes.
-func readSmallFile(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("larger than %d KiB", max>>10)
-	}
-	return io.ReadAll(io.LimitReader(f, max))
 }

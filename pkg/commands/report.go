@@ -17,6 +17,12 @@ func (f *Factory) errorf(format string, args ...any) {
 	f.printError(fmt.Errorf(format, args...))
 }
 
+// note tells the user something on stderr that is neither data nor a
+// failure, e.g. that there was nothing to do.
+func (f *Factory) note(msg string) {
+	fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(msg))
+}
+
 // warnf reports something that did not fail the command.
 func (f *Factory) warnf(format string, args ...any) {
 	fmt.Fprintf(f.IO.ErrOut, "crictl: warning: %s\n", oneLine(fmt.Sprintf(format, args...)))

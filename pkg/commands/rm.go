@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/crictl/crictl/pkg/logs"
@@ -55,7 +56,7 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 	}
 	if state == runtimeapi.ContainerState_CONTAINER_RUNNING {
 		if !o.force {
-			b.rep.fail(fmt.Errorf("%s: it is running; stop it first or use --force", doing))
+			b.rep.fail(fmt.Errorf("container %q is running, please stop it first (or use --force)", id))
 			return
 		}
 		if !b.do("stopping container "+id, func() error {
@@ -63,6 +64,16 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 			return err
 		}) {
 			return
+		}
+	}
+	// Logs are deleted only under /var/log/pods or the pod's log
+	// directory, which must be asked for while the container exists.
+	allowed := []string{logs.PodLogRoot}
+	if !o.keepLogs && logPath != "" {
+		if _, err := logs.Confine(logPath, logs.PodLogRoot); errors.As(err, new(*logs.OutsideError)) {
+			if dir, err := podLogDir(ctx, rs, id); err == nil && dir != "" {
+				allowed = append(allowed, dir)
+			}
 		}
 	}
 	if !b.do(doing, func() error {
@@ -75,7 +86,7 @@ func removeContainer(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b 
 	if o.keepLogs || logPath == "" {
 		return
 	}
-	_, skipped, err := logs.RemoveFiles(logPath)
+	_, skipped, err := logs.RemoveFiles(logPath, allowed...)
 	for _, s := range skipped {
 		b.rep.warn("container %s: left %s alone: it is a %s, not a regular file", id, s.Path, s.Kind)
 	}

@@ -27,7 +27,7 @@ func TestRm(t *testing.T) {
 		t.Error("the container is still there")
 	}
 	// A running container is refused without --force and kept.
-	oneError(t, e.run("rm nginx"), "removing container "+n.webC.Id+": it is running; stop it first or use --force")
+	oneError(t, e.run("rm nginx"), `container "`+n.webC.Id+`" is running, please stop it first (or use --force)`)
 	if _, ok := ctrStateOf(t, e.srv, n.webC.Id); !ok {
 		t.Error("a running container was removed without --force")
 	}
@@ -58,7 +58,7 @@ func TestRmAll(t *testing.T) {
 	if got, want := lines(r.stdout), lines(n.webOld.Id+"\n"+n.bareC.Id+"\n"); !slices.Equal(got, want) {
 		t.Errorf("rm -a removed %q, want the two that do not run", got)
 	}
-	if r.code != 1 || strings.Count(r.stderr, "it is running") != 5 {
+	if r.code != 1 || strings.Count(r.stderr, "is running, please stop it first") != 5 {
 		t.Errorf("exit %d, stderr %q: want 5 refusals", r.code, r.stderr)
 	}
 	// --keep-logs with states from the list: no ContainerStatus at all
@@ -112,7 +112,7 @@ func TestRmPartialFailure(t *testing.T) {
 	if len(errs) != 3 {
 		t.Fatalf("stderr %q: want 3 lines (the fault, the missing ID, the unknown name)", r.stderr)
 	}
-	for _, w := range []string{"RemoveContainer: device busy", `container "` + missing + `" not found`, `no container matches "nosuch"`} {
+	for _, w := range []string{"RemoveContainer: device busy", `container "` + missing + `" not found`, `container "nosuch" not found`} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q lacks %q", r.stderr, w)
 		}
@@ -157,7 +157,7 @@ func TestRmLogFiles(t *testing.T) {
 	}
 	os.Mkdir(filepath.Join(logs, "0.log.d"), 0o755)
 	pod := crifake.KubeletPod("web", "ns", 0, ago(time.Hour), false)
-	e.srv.AddPod(pod)
+	e.srv.AddPod(pod, crifake.WithPodLogDirectory(logs))
 	id := e.srv.AddContainer(crifake.KubeletContainer(pod, "nginx", 0, "nginx", runtimeapi.ContainerState_CONTAINER_EXITED, ago(time.Hour)),
 		crifake.WithLogPath(filepath.Join(logs, "0.log")))
 
@@ -214,6 +214,7 @@ func TestRmLogFilesKept(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			pod := crifake.KubeletPod("web", "ns", 0, ago(time.Hour), false)
+			e.srv.AddPod(pod, crifake.WithPodLogDirectory(dir))
 			id := e.srv.AddContainer(crifake.KubeletContainer(pod, "nginx", 0, "nginx", runtimeapi.ContainerState_CONTAINER_EXITED, ago(time.Hour)),
 				crifake.WithLogPath(tc.logPath))
 			r := e.run("rm " + tc.flags + " " + id)

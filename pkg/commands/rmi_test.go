@@ -91,7 +91,7 @@ func TestRmiFailures(t *testing.T) {
 	if r.code != 1 || r.stdout != "" {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
-	for _, w := range []string{`no image matches "nosuch:1"`, `image ID prefix "abc" is ambiguous: 2 images match (abc1000000000, abc2000000000)`, "removing image docker.io/library/busybox:1.36: RemoveImage: image is in use"} {
+	for _, w := range []string{`no such image "nosuch:1" present`, `image ID prefix "abc" is ambiguous: 2 images match (abc1000000000, abc2000000000)`, "removing image docker.io/library/busybox:1.36: RemoveImage: image is in use"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q lacks %q", r.stderr, w)
 		}

@@ -42,7 +42,7 @@ func removePod(ctx context.Context, rs runtimeapi.RuntimeServiceClient, b *bulk,
 	}
 	if state == runtimeapi.PodSandboxState_SANDBOX_READY {
 		if !force {
-			b.rep.fail(fmt.Errorf("%s: it is ready (running); stop it first (stopp) or use --force", doing))
+			b.rep.fail(fmt.Errorf("pod sandbox %q is running, please stop it first (stopp, or use --force)", id))
 			return
 		}
 		if !b.do("stopping pod "+id, func() error { return stopPod(ctx, rs, id) }) {

@@ -24,7 +24,7 @@ func TestRmp(t *testing.T) {
 		t.Error("its container is still there")
 	}
 	// a ready pod is refused without --force
-	oneError(t, e.run("rmp coredns-5d78c9869d-x2kqv"), "removing pod "+n.coredns.Id+": it is ready (running); stop it first (stopp) or use --force")
+	oneError(t, e.run("rmp coredns-5d78c9869d-x2kqv"), `pod sandbox "`+n.coredns.Id+`" is running, please stop it first (stopp, or use --force)`)
 	// --force stops it first; the result is one line
 	e.srv.ResetCalls()
 	if out := e.ok("rmp -f " + n.coredns.Id); out != "Removed sandbox "+n.coredns.Id+"\n" {
@@ -42,7 +42,7 @@ func TestRmpAll(t *testing.T) {
 	e := newEnv(t)
 	n := e.node()
 	r := e.run("rmp -a")
-	if r.code != 1 || r.stdout != "Removed sandbox "+n.bare.Id+"\n" || strings.Count(r.stderr, "it is ready") != 4 {
+	if r.code != 1 || r.stdout != "Removed sandbox "+n.bare.Id+"\n" || strings.Count(r.stderr, "is running, please stop it first") != 4 {
 		t.Errorf("rmp -a: exit %d, stdout %q, stderr %q: want the not-ready pod removed and 4 refusals", r.code, r.stdout, r.stderr)
 	}
 	e.srv.ResetCalls()

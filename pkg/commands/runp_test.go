@@ -80,7 +80,7 @@ func TestRunpErrors(t *testing.T) {
 		{"runp " + p[1], []string{p[1] + ": .metadata.name: want a string, got the number 5"}},
 		{"runp " + p[2], []string{".linux.security_context.namespace_options.network: 9 is not a NamespaceMode"}},
 		{"runp " + p[3], []string{".metadata.namespace: required field is missing"}},
-		{"runp " + filepath.Join(t.TempDir(), "none.yaml"), []string{"none.yaml: no such file or directory"}},
+		{"runp " + filepath.Join(t.TempDir(), "none.yaml"), []string{"config at ", "none.yaml not found"}},
 		{"runp -T -1s " + p[0], []string{"--cancel-timeout"}},
 		{"runp -T soon " + p[0], []string{"--cancel-timeout"}},
 		{"runp jsonschema extra", []string{"takes no arguments"}},

@@ -40,7 +40,7 @@ func TestStart(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 2 ||
 		!strings.Contains(lines[0], "starting the container delta: StartContainer: no such file") ||
-		!strings.Contains(lines[1], `no container matches "nosuch"`) {
+		!strings.Contains(lines[1], `container "nosuch" not found`) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 	_ = d

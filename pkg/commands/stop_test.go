@@ -78,7 +78,7 @@ func TestStopAllNarrowed(t *testing.T) {
 	if st, _ := ctrStateOf(t, e.srv, n.extraC.Id); st != runtimeapi.ContainerState_CONTAINER_RUNNING {
 		t.Errorf("a container outside the scope was stopped")
 	}
-	oneError(t, e.run("stop -a --pod nosuchpod"), `no pod matches "nosuchpod"`)
+	oneError(t, e.run("stop -a --pod nosuchpod"), `pod sandbox "nosuchpod" not found`)
 }
 
 // TestStopDeadline checks that StopContainer may take --timeout plus the
@@ -104,7 +104,7 @@ func TestStopPartialFailure(t *testing.T) {
 		t.Errorf("exit %d, want 1", r.code)
 	}
 	errs := lines(r.stderr)
-	if len(errs) != 2 || !strings.Contains(r.stderr, `crictl: no container matches "nosuch"`) || !strings.Contains(r.stderr, "StopContainer: shim died") {
+	if len(errs) != 2 || !strings.Contains(r.stderr, `crictl: container "nosuch" not found`) || !strings.Contains(r.stderr, "StopContainer: shim died") {
 		t.Errorf("stderr %q, want one line for nosuch and one for the injected fault", r.stderr)
 	}
 	if got := lines(r.stdout); len(got) != 1 || (got[0] != n.webC.Id && got[0] != n.corednsC.Id) {

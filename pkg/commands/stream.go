@@ -23,6 +23,7 @@ type streamOptions struct {
 	tlsSNI, tlsCA, tlsCert string
 	tlsKey                 string
 	onlySPDY               bool
+	allowRemote            bool
 	tlsConfig              *tls.Config
 }
 
@@ -38,6 +39,8 @@ func (o *streamOptions) flags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-ca", Destination: &o.tlsCA, Usage: "CA certificate file (PEM) that the streaming server's certificate must chain to; without it an https streaming server is not verified, as in the reference"},
 		&cli.StringFlag{Name: "tls-cert", Destination: &o.tlsCert, Usage: "client certificate file (PEM) for a TLS streaming server; needs --tls-key"},
 		&cli.StringFlag{Name: "tls-key", Destination: &o.tlsKey, Usage: "client key file (PEM) for a TLS streaming server; needs --tls-cert"},
+		&cli.BoolFlag{Name: "allow-remote-stream", Destination: &o.allowRemote,
+			Usage: "connect to a streaming server the runtime names on another machine (by default only loopback and this machine's addresses; also allow-remote-stream: true in the config file)"},
 	}
 }
 
@@ -144,6 +147,11 @@ func (o *streamOptions) target(f *Factory, rawURL string) (*stream.Target, error
 	u, err := stream.ResolveURL(rawURL)
 	if err != nil {
 		return nil, err
+	}
+	if !o.allowRemote && !cfg.AllowRemoteStream {
+		if err := stream.CheckLocal(u, f.InterfaceAddrs); err != nil {
+			return nil, err
+		}
 	}
 	return &stream.Target{URL: u, Transport: stream.Transport(o.transport), TLS: o.tlsConfig, Timeout: cfg.Timeout, Debug: f.debugOut(cfg)}, nil
 }

@@ -158,7 +158,7 @@ func TestUpdateFailures(t *testing.T) {
 	if r.code != 1 || r.stdout != n.webC.Id+"\n" {
 		t.Errorf("exit %d, stdout %q: want nginx updated", r.code, r.stdout)
 	}
-	for _, w := range []string{"updating container " + n.webOld.Id + ": UpdateContainerResources:", `no container matches "nosuch"`, `container "` + missing + `" not found`} {
+	for _, w := range []string{"updating container " + n.webOld.Id + ": UpdateContainerResources:", `container "nosuch" not found`, `container "` + missing + `" not found`} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr %q lacks %q", r.stderr, w)
 		}

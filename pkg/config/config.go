@@ -19,6 +19,12 @@ const (
 	KeyPullImageOnCreate = "pull-image-on-create"
 	KeyDisablePullOnRun  = "disable-pull-on-run"
 	KeyMaxRetries        = "max-retries"
+	// KeyReadOnly makes crictl refuse every command that can change the
+	// node; crictl's own key (the reference does not know it).
+	KeyReadOnly = "read-only"
+	// KeyAllowRemoteStream lets exec, attach and port-forward connect to a
+	// streaming server that is not on this machine; crictl's own key.
+	KeyAllowRemoteStream = "allow-remote-stream"
 )
 
 // Defaults.
@@ -37,6 +43,8 @@ type Config struct {
 	PullImageOnCreate bool
 	DisablePullOnRun  bool
 	MaxRetries        int
+	ReadOnly          bool
+	AllowRemoteStream bool
 }
 
 // Default returns the built-in defaults. Empty endpoints mean "not
@@ -55,17 +63,33 @@ const (
 	kindInt
 )
 
+// keyKinds are the keys with their kind and the Config field that holds
+// each value.
 var keyKinds = [...]struct {
-	name string
-	kind valueKind
+	name  string
+	kind  valueKind
+	field func(*Config) any
 }{
-	{KeyRuntimeEndpoint, kindString},
-	{KeyImageEndpoint, kindString},
-	{KeyTimeout, kindTimeout},
-	{KeyDebug, kindBool},
-	{KeyPullImageOnCreate, kindBool},
-	{KeyDisablePullOnRun, kindBool},
-	{KeyMaxRetries, kindInt},
+	{KeyRuntimeEndpoint, kindString, func(c *Config) any { return &c.RuntimeEndpoint }},
+	{KeyImageEndpoint, kindString, func(c *Config) any { return &c.ImageEndpoint }},
+	{KeyTimeout, kindTimeout, func(c *Config) any { return &c.Timeout }},
+	{KeyDebug, kindBool, func(c *Config) any { return &c.Debug }},
+	{KeyPullImageOnCreate, kindBool, func(c *Config) any { return &c.PullImageOnCreate }},
+	{KeyDisablePullOnRun, kindBool, func(c *Config) any { return &c.DisablePullOnRun }},
+	{KeyMaxRetries, kindInt, func(c *Config) any { return &c.MaxRetries }},
+	{KeyReadOnly, kindBool, func(c *Config) any { return &c.ReadOnly }},
+	{KeyAllowRemoteStream, kindBool, func(c *Config) any { return &c.AllowRemoteStream }},
+}
+
+// field returns a pointer to key's field in c (*string, *bool, *int or
+// *time.Duration), or nil for an unknown key.
+func field(c *Config, key string) any {
+	for _, k := range keyKinds {
+		if k.name == key {
+			return k.field(c)
+		}
+	}
+	return nil
 }
 
 // Keys returns the config file keys in canonical order.
@@ -87,7 +111,7 @@ func kindOf(key string) (valueKind, bool) {
 }
 
 func unknownKeyError(key string) error {
-	return fmt.Errorf("unknown key %s (valid keys: %s)", quoteShort(key), strings.Join(Keys(), ", "))
+	return fmt.Errorf("no configuration option named %s (valid keys: %s)", quoteShort(key), strings.Join(Keys(), ", "))
 }
 
 // ParseTimeout parses a timeout given as whole seconds ("5") or as a Go
@@ -134,17 +158,13 @@ func setValue(c *Config, key, text string) error {
 		if i := strings.IndexFunc(text, unicode.IsControl); i >= 0 {
 			return fmt.Errorf("invalid value %s for %s (control characters are not allowed)", quoteShort(text), key)
 		}
-		if key == KeyRuntimeEndpoint {
-			c.RuntimeEndpoint = text
-		} else {
-			c.ImageEndpoint = text
-		}
+		*field(c, key).(*string) = text
 	case kindTimeout:
 		d, err := ParseTimeout(text)
 		if err != nil {
 			return fmt.Errorf("invalid value %s for %s (%s)", quoteShort(text), key, wantTimeout)
 		}
-		c.Timeout = d
+		*field(c, key).(*time.Duration) = d
 	case kindBool:
 		var b bool
 		switch text {
@@ -154,41 +174,28 @@ func setValue(c *Config, key, text string) error {
 		default:
 			return fmt.Errorf("invalid value %s for %s (want true or false)", quoteShort(text), key)
 		}
-		switch key {
-		case KeyDebug:
-			c.Debug = b
-		case KeyPullImageOnCreate:
-			c.PullImageOnCreate = b
-		default:
-			c.DisablePullOnRun = b
-		}
+		*field(c, key).(*bool) = b
 	case kindInt:
 		n, err := strconv.Atoi(text)
 		if err != nil {
 			return fmt.Errorf("invalid value %s for %s (want an integer)", quoteShort(text), key)
 		}
-		c.MaxRetries = n
+		*field(c, key).(*int) = n
 	}
 	return nil
 }
 
 // formatValue renders key's value in c the way the file stores it.
 func formatValue(c Config, key string) string {
-	switch key {
-	case KeyRuntimeEndpoint:
-		return c.RuntimeEndpoint
-	case KeyImageEndpoint:
-		return c.ImageEndpoint
-	case KeyTimeout:
-		return formatTimeout(c.Timeout)
-	case KeyDebug:
-		return strconv.FormatBool(c.Debug)
-	case KeyPullImageOnCreate:
-		return strconv.FormatBool(c.PullImageOnCreate)
-	case KeyDisablePullOnRun:
-		return strconv.FormatBool(c.DisablePullOnRun)
-	case KeyMaxRetries:
-		return strconv.Itoa(c.MaxRetries)
+	switch v := field(&c, key).(type) {
+	case *string:
+		return *v
+	case *time.Duration:
+		return formatTimeout(*v)
+	case *bool:
+		return strconv.FormatBool(*v)
+	case *int:
+		return strconv.Itoa(*v)
 	}
 	return ""
 }
@@ -210,21 +217,15 @@ func overrides(c Config, key string) bool {
 
 // copyValue copies key's value from src to dst.
 func copyValue(dst *Config, src Config, key string) {
-	switch key {
-	case KeyRuntimeEndpoint:
-		dst.RuntimeEndpoint = src.RuntimeEndpoint
-	case KeyImageEndpoint:
-		dst.ImageEndpoint = src.ImageEndpoint
-	case KeyTimeout:
-		dst.Timeout = src.Timeout
-	case KeyDebug:
-		dst.Debug = src.Debug
-	case KeyPullImageOnCreate:
-		dst.PullImageOnCreate = src.PullImageOnCreate
-	case KeyDisablePullOnRun:
-		dst.DisablePullOnRun = src.DisablePullOnRun
-	case KeyMaxRetries:
-		dst.MaxRetries = src.MaxRetries
+	switch d := field(dst, key).(type) {
+	case *string:
+		*d = *field(&src, key).(*string)
+	case *time.Duration:
+		*d = *field(&src, key).(*time.Duration)
+	case *bool:
+		*d = *field(&src, key).(*bool)
+	case *int:
+		*d = *field(&src, key).(*int)
 	}
 }
 

@@ -186,7 +186,7 @@ func TestSetInvalid(t *testing.T) {
 		{"timeout", "soon", `invalid value "soon" for timeout (want whole seconds such as 5, or a duration such as 2s or 500ms)`},
 		{"max-retries", "three", `invalid value "three" for max-retries (want an integer)`},
 		{"runtime-endpoint", "unix:///a\nb", `invalid value "unix:///a\nb" for runtime-endpoint (control characters are not allowed)`},
-		{"runtime_endpoint", "x", `unknown key "runtime_endpoint" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries)`},
+		{"runtime_endpoint", "x", `no configuration option named "runtime_endpoint" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream)`},
 	}
 	const content = "# c\ndebug: false\n"
 	for _, tt := range tests {

@@ -201,6 +201,8 @@ func TestGetAndList(t *testing.T) {
 		{"pull-image-on-create", "false"},
 		{"disable-pull-on-run", "false"},
 		{"max-retries", "0"},
+		{"read-only", "false"},
+		{"allow-remote-stream", "false"},
 	}
 	got := f.List()
 	if len(got) != len(want) {
@@ -220,7 +222,7 @@ func TestGetAndList(t *testing.T) {
 	if v, _ := New("x").Get(KeyMaxRetries); v != "3" {
 		t.Errorf("default max-retries: Get = %q, want 3", v)
 	}
-	if _, err := f.Get("timeout-seconds"); err == nil || !strings.HasPrefix(err.Error(), `unknown key "timeout-seconds" (valid keys: runtime-endpoint,`) {
+	if _, err := f.Get("timeout-seconds"); err == nil || !strings.HasPrefix(err.Error(), `no configuration option named "timeout-seconds" (valid keys: runtime-endpoint,`) {
 		t.Errorf("Get(unknown) error = %v", err)
 	}
 }
@@ -311,15 +313,15 @@ func TestLoadTolerated(t *testing.T) {
 		check         func(Config) bool
 	}{
 		{"unknown key", "runtime-endpoint: x\ndebug: false\nruntime_endpoint: y\n",
-			[]string{`:3: unknown key "runtime_endpoint" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries); it is ignored`},
+			[]string{`:3: no configuration option named "runtime_endpoint" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`},
 			func(c Config) bool { return c.RuntimeEndpoint == "x" }},
-		{"non-string key", "1: x\n", []string{`:1: unknown key "1" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries); it is ignored`}, nil},
-		{"merge key", "<<: {debug: true}\n", []string{`:1: unknown key "<<" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries); it is ignored`},
+		{"non-string key", "1: x\n", []string{`:1: no configuration option named "1" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`}, nil},
+		{"merge key", "<<: {debug: true}\n", []string{`:1: no configuration option named "<<" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`},
 			func(c Config) bool { return !c.Debug }},
 		{"duplicate key", "debug: true\ntimeout: 2\ndebug: false\ndebug: true\n", []string{`: debug is set on lines 1, 3, 4; the last one counts`},
 			func(c Config) bool { return c.Debug && c.Timeout == 2*time.Second }},
 		{"newer crictl's key", "runtime-endpoint: unix:///a.sock\nsome-future-key: true\n",
-			[]string{`:2: unknown key "some-future-key" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries); it is ignored`},
+			[]string{`:2: no configuration option named "some-future-key" (valid keys: runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries, read-only, allow-remote-stream); it is ignored`},
 			func(c Config) bool { return c.RuntimeEndpoint == "unix:///a.sock" }},
 	}
 	for _, c := range cases {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/crictl/crictl/pkg/hostroot"
@@ -14,6 +15,9 @@ const (
 	EnvConfigFile      = "CRI_CONFIG_FILE"
 	EnvRuntimeEndpoint = "CONTAINER_RUNTIME_ENDPOINT"
 	EnvImageEndpoint   = "IMAGE_SERVICE_ENDPOINT"
+	// EnvReadOnly turns read-only mode on (1 or true); it cannot be turned
+	// off by a flag.
+	EnvReadOnly = "CRICTL_READ_ONLY"
 )
 
 // Flags holds the global flags as given on the command line; nil means the
@@ -30,6 +34,8 @@ type Flags struct {
 	// the host's, read under it. An explicit --config or CRI_CONFIG_FILE
 	// names a file as this process sees it.
 	HostRoot *hostroot.Root
+	// ReadOnly can turn read-only mode on, never off.
+	ReadOnly *bool
 }
 
 // Source tells where a setting came from.
@@ -164,5 +170,34 @@ func resolve(flags Flags, getenv func(string) string, defaultPath string) (Resol
 	if flags.MaxRetries != nil {
 		r.MaxRetries, r.Sources[KeyMaxRetries] = *flags.MaxRetries, FromFlag
 	}
+	// Read-only mode: the file, the environment or the flag can turn it
+	// on, and none can turn off what another turned on.
+	if v := getenv(EnvReadOnly); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return Resolved{}, fmt.Errorf("%s=%q: want 1 or true (0 or false: no effect)", EnvReadOnly, v)
+		}
+		if on && !r.ReadOnly {
+			r.ReadOnly, r.Sources[KeyReadOnly] = true, FromEnv
+		}
+	}
+	if flags.ReadOnly != nil && *flags.ReadOnly && !r.ReadOnly {
+		r.ReadOnly, r.Sources[KeyReadOnly] = true, FromFlag
+	}
 	return r, nil
+}
+
+// ReadOnlyReason names the setting that turned read-only mode on, for the
+// refusal message, or "" when it is off.
+func (r *Resolved) ReadOnlyReason() string {
+	if !r.ReadOnly {
+		return ""
+	}
+	switch r.Sources[KeyReadOnly] {
+	case FromEnv:
+		return EnvReadOnly + "=" + "1"
+	case FromFlag:
+		return "--read-only"
+	}
+	return KeyReadOnly + ": true in " + r.Path
 }

@@ -242,3 +242,44 @@ func TestResolveHostRoot(t *testing.T) {
 		t.Errorf("no host config: %+v, %v", r, err)
 	}
 }
+
+func TestReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	on := filepath.Join(dir, "on.yaml")
+	off := filepath.Join(dir, "off.yaml")
+	os.WriteFile(on, []byte("read-only: true\n"), 0o600)
+	os.WriteFile(off, []byte("read-only: false\n"), 0o600)
+	tru, fals := true, false
+	for _, c := range []struct {
+		name   string
+		file   string
+		env    string
+		flag   *bool
+		reason string
+	}{
+		{"off", off, "", nil, ""},
+		{"file", on, "", nil, "read-only: true in " + on},
+		{"env", off, "1", nil, "CRICTL_READ_ONLY=1"},
+		{"env true", off, "true", nil, "CRICTL_READ_ONLY=1"},
+		{"env 0 does nothing", off, "0", nil, ""},
+		{"flag", off, "", &tru, "--read-only"},
+		{"a flag cannot turn the file off", on, "", &fals, "read-only: true in " + on},
+		{"a flag cannot turn the environment off", off, "1", &fals, "CRICTL_READ_ONLY=1"},
+		{"the environment cannot turn the file off", on, "0", nil, "read-only: true in " + on},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{EnvConfigFile: c.file, EnvReadOnly: c.env}
+			r, err := Resolve(Flags{ReadOnly: c.flag}, func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.ReadOnlyReason(); got != c.reason || r.ReadOnly != (c.reason != "") {
+				t.Errorf("reason %q (read-only %v), want %q", got, r.ReadOnly, c.reason)
+			}
+		})
+	}
+	env := map[string]string{EnvConfigFile: off, EnvReadOnly: "maybe"}
+	if _, err := Resolve(Flags{}, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), `CRICTL_READ_ONLY="maybe"`) {
+		t.Errorf("bad CRICTL_READ_ONLY: %v", err)
+	}
+}

@@ -36,6 +36,12 @@ type Options struct {
 	// Debug, when set, receives one line per request and reply, with
 	// credentials and secret-looking values redacted.
 	Debug io.Writer
+	// UnaryInterceptors and StreamInterceptors run inside the connection's
+	// own interceptor, in order: once per attempt (a retried call passes
+	// through them again), within the call's timeout, and they see the
+	// gRPC errors before they are reworded. Tracing installs itself here.
+	UnaryInterceptors  []grpc.UnaryClientInterceptor
+	StreamInterceptors []grpc.StreamClientInterceptor
 }
 
 // Conn is one gRPC connection to a CRI endpoint.
@@ -75,8 +81,8 @@ func Dial(endpoint string, opts Options) (*Conn, error) {
 			MinConnectTimeout: opts.Timeout + 5*time.Second,
 		}),
 		grpc.WithDisableServiceConfig(),
-		grpc.WithUnaryInterceptor(c.unary),
-		grpc.WithStreamInterceptor(c.stream),
+		grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{c.unary}, opts.UnaryInterceptors...)...),
+		grpc.WithChainStreamInterceptor(append([]grpc.StreamClientInterceptor{c.stream}, opts.StreamInterceptors...)...),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %q: %w", endpoint, err)

@@ -7,7 +7,9 @@
 // applies the per-call timeout, retries a refused connection inside that
 // timeout, writes redacted requests and replies to the debug writer, and turns
 // gRPC and socket errors into one-line *Error values that name the endpoint
-// and the RPC.
+// and the RPC. Extra interceptors (Options.UnaryInterceptors and
+// StreamInterceptors, used for tracing) run inside that one, once per
+// attempt.
 //
 // Commands use the generated clients (runtimeapi.RuntimeServiceClient,
 // runtimeapi.ImageServiceClient) directly, so the tests exercise the same

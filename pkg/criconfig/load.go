@@ -91,6 +91,10 @@ func missing(path, hint string) error {
 // readFile reads at most MaxSize bytes of a config file.
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// the reference's words, which scripts grep for
+		return nil, &Error{Msg: fmt.Sprintf("config at %s not found", path), Syntax: true}
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

@@ -42,6 +42,8 @@ func CheckArg(kind, arg string) error {
 		return fmt.Errorf("%s ID or name is %d bytes long; IDs are 64 hex digits and names at most %d characters", kind, len(arg), MaxNameLen)
 	case strings.ContainsAny(arg, "/\x00 \t\n"):
 		return fmt.Errorf("%s ID or name %q contains a character IDs and names never have", kind, arg)
+	case arg == "." || arg == "..":
+		return fmt.Errorf("%s ID or name %q is a path, not an ID or name", kind, arg)
 	}
 	return nil
 }

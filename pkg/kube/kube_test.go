@@ -249,3 +249,19 @@ func TestNameAndNamespaceMatchers(t *testing.T) {
 		}
 	}
 }
+
+func TestPodLogDirectory(t *testing.T) {
+	for info, want := range map[string]string{
+		`{"pid":1,"config":{"metadata":{"name":"web"},"log_directory":"/var/log/pods/ns_web_uid"}}`: "/var/log/pods/ns_web_uid",
+		`{"config":{"logDirectory":"/tmp/logs"}}`:                                                   "/tmp/logs",
+		`{"config":{}}`: "",
+		`not json`:      "",
+	} {
+		if got := PodLogDirectory(map[string]string{"info": info}); got != want {
+			t.Errorf("%s: %q, want %q", info, got, want)
+		}
+	}
+	if PodLogDirectory(nil) != "" {
+		t.Error("nil info")
+	}
+}

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -77,4 +78,29 @@ func Limit[T any](items []T, latest bool, last int) []T {
 		n = last
 	}
 	return items[:min(n, len(items))]
+}
+
+// PodLogDirectory is the log directory a pod was created with, as the
+// runtime reports it in PodSandboxStatus's verbose info (containerd and
+// CRI-O: the pod's config under "info"); "" when it does not say.
+func PodLogDirectory(info map[string]string) string {
+	var doc struct {
+		Config struct {
+			LogDirectory      string `json:"log_directory"`
+			LogDirectoryCamel string `json:"logDirectory"`
+		} `json:"config"`
+	}
+	for _, key := range []string{"info", "config"} {
+		raw, ok := info[key]
+		if !ok || json.Unmarshal([]byte(raw), &doc) != nil {
+			continue
+		}
+		if d := doc.Config.LogDirectory; d != "" {
+			return d
+		}
+		if d := doc.Config.LogDirectoryCamel; d != "" {
+			return d
+		}
+	}
+	return ""
 }

@@ -70,7 +70,7 @@ func ParsePodState(s string) (*runtimeapi.PodSandboxStateValue, error) {
 	case "notready", "sandbox_notready":
 		return &runtimeapi.PodSandboxStateValue{State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY}, nil
 	}
-	return nil, fmt.Errorf("--state %q: use ready or notready", s)
+	return nil, fmt.Errorf("--state should be ready or notready, not %q", s)
 }
 
 // ParseContainerState parses a container state as --state gives it:
@@ -90,7 +90,7 @@ func ParseContainerState(s string) (*runtimeapi.ContainerStateValue, error) {
 	case "unknown":
 		st = runtimeapi.ContainerState_CONTAINER_UNKNOWN
 	default:
-		return nil, fmt.Errorf("--state %q: use created, running, exited or unknown", s)
+		return nil, fmt.Errorf("--state should be one of created, running, exited or unknown, not %q", s)
 	}
 	return &runtimeapi.ContainerStateValue{State: st}, nil
 }

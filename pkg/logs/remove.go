@@ -3,6 +3,7 @@ package logs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,10 +28,12 @@ type Skipped struct {
 //   - only regular files are deleted, looked at without following links
 //     (fstatat AT_SYMLINK_NOFOLLOW) and unlinked relative to the opened
 //     directory; a symbolic link, FIFO or anything else is left alone and
-//     returned in skipped.
+//     returned in skipped;
+//   - the directory must lie under one of allowed (see Confine; an
+//     *OutsideError tells the caller it may retry with more).
 //
 // err means nothing was deleted, or a deletion failed.
-func RemoveFiles(logPath string) (removed []string, skipped []Skipped, err error) {
+func RemoveFiles(logPath string, allowed ...string) (removed []string, skipped []Skipped, err error) {
 	if !filepath.IsAbs(logPath) || filepath.Clean(logPath) != logPath {
 		return nil, nil, fmt.Errorf("log path %q is not a clean absolute path", logPath)
 	}
@@ -38,7 +41,21 @@ func RemoveFiles(logPath string) (removed []string, skipped []Skipped, err error
 	if !strings.HasSuffix(base, ".log") {
 		return nil, nil, fmt.Errorf("log path %q does not name a .log file", logPath)
 	}
-	return removeLogFiles(filepath.Clean(dir), base)
+	dir = filepath.Clean(dir)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil // no directory, no logs to delete
+	}
+	// The directories on the way are opened without following links
+	// below; checking the path as it is against the resolved roots is
+	// enough.
+	if _, err := Confine(filepath.Join(dir, "x.log"), allowed...); err != nil {
+		var oe *OutsideError
+		if errors.As(err, &oe) {
+			oe.Path, oe.Resolved = logPath, logPath
+		}
+		return nil, nil, err
+	}
+	return removeLogFiles(dir, base)
 }
 
 // isLogName reports whether a directory entry is the log file base or one

@@ -2,6 +2,7 @@ package output
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -108,4 +109,56 @@ func escape(s string, keepLayout bool) string {
 		}
 	}
 	return b.String()
+}
+
+// EscapeWriter escapes text as EscapeText does (newlines and tabs kept,
+// every other control character, a carriage return included, shown as a
+// visible escape), for text that reaches a terminal in pieces, such as a
+// container's log: a UTF-8 sequence split between two writes is held back
+// until it is complete. Close writes what is held.
+type EscapeWriter struct {
+	W       io.Writer
+	pending []byte
+}
+
+func (e *EscapeWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(e.pending) > 0 {
+		p = append(e.pending, p...)
+		e.pending = nil
+	}
+	// Hold back an incomplete UTF-8 sequence at the end.
+	if cut := incompleteTail(p); cut < len(p) {
+		e.pending = append(e.pending, p[cut:]...)
+		p = p[:cut]
+	}
+	if _, err := io.WriteString(e.W, EscapeText(string(p))); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Close writes a held incomplete sequence (escaped as invalid UTF-8).
+func (e *EscapeWriter) Close() error {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	p := e.pending
+	e.pending = nil
+	_, err := io.WriteString(e.W, EscapeText(string(p)))
+	return err
+}
+
+// incompleteTail returns where a UTF-8 sequence that starts in the last
+// three bytes of p and is not complete begins, or len(p).
+func incompleteTail(p []byte) int {
+	for i := len(p) - 1; i >= 0 && i >= len(p)-3; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(p)
 }

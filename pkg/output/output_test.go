@@ -191,3 +191,30 @@ func TestJSONNoHTMLEscape(t *testing.T) {
 		t.Errorf("MarshalJSON = %q, want %q", got, want)
 	}
 }
+
+func TestEscapeWriter(t *testing.T) {
+	var b strings.Builder
+	w := &EscapeWriter{W: &b}
+	// CR, CRLF and an escape sequence shown; newlines and tabs kept; a
+	// UTF-8 character split across writes kept whole.
+	euro := []byte("€")
+	for _, p := range [][]byte{[]byte("a\tb\r\n"), []byte("x\x1b[31mred\n"), append([]byte("p"), euro[:1]...), euro[1:2], append(euro[2:], '\n')} {
+		if _, err := w.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), Escape("a")+"\tb"+Escape("\r")+"\nx"+Escape("\x1b")+"[31mred\np€\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// A sequence left incomplete is escaped at Close.
+	b.Reset()
+	w = &EscapeWriter{W: &b}
+	w.Write(euro[:2])
+	w.Close()
+	if b.String() != EscapeText(string(euro[:2])) {
+		t.Errorf("incomplete tail: %q", b.String())
+	}
+}

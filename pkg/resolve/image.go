@@ -23,5 +23,5 @@ func Image(ix kube.ImageIndex, ref string) (*runtimeapi.Image, error) {
 		}
 		return nil, fmt.Errorf("image ID prefix %q is ambiguous: %d images match (%s)", ref, len(ids), strings.Join(ids, ", "))
 	}
-	return nil, fmt.Errorf("no image matches %q (not an image tag, name, digest, ID or ID prefix)", ref)
+	return nil, fmt.Errorf("no such image %q present (not an image tag, name, digest, ID or ID prefix)", ref)
 }

@@ -144,7 +144,7 @@ func (r *Resolver) Container(ctx context.Context, arg string) (string, error) {
 	case 1:
 		return prefixed[0].GetId(), nil
 	case 0:
-		return "", fmt.Errorf("no container matches %q%s (not an ID, ID prefix or container name)", arg, r.scopeText(true))
+		return "", fmt.Errorf("container %q not found%s (not an ID, ID prefix or container name)", arg, r.scopeText(true))
 	}
 	return "", fmt.Errorf("ID prefix %q is ambiguous: %s", arg, r.describeContainers(prefixed))
 }
@@ -176,7 +176,7 @@ func (r *Resolver) Pod(ctx context.Context, arg string) (string, error) {
 	case 1:
 		return prefixed[0].GetId(), nil
 	case 0:
-		return "", fmt.Errorf("no pod matches %q%s (not an ID, ID prefix or pod name)", arg, r.scopeText(false))
+		return "", fmt.Errorf("pod sandbox %q not found%s (not an ID, ID prefix or pod name)", arg, r.scopeText(false))
 	}
 	return "", fmt.Errorf("ID prefix %q is ambiguous: %s", arg, describePods(prefixed))
 }

@@ -95,7 +95,7 @@ func TestContainer(t *testing.T) {
 	}
 	// Nothing matches.
 	_, err = New(n.rs, Scope{Namespace: matcher(t, "default", false)}).Container(ctx, "coredns")
-	if err == nil || err.Error() != `no container matches "coredns" in namespace default (not an ID, ID prefix or container name)` {
+	if err == nil || err.Error() != `container "coredns" not found in namespace default (not an ID, ID prefix or container name)` {
 		t.Errorf("no match: %v", err)
 	}
 	// Arguments that can name nothing fail before any RPC.
@@ -115,7 +115,7 @@ func TestPod(t *testing.T) {
 	if _, err := r.Pod(ctx, "coredns"); err == nil || !strings.Contains(err.Error(), `pod name "coredns" is ambiguous: 2 pods match`) {
 		t.Errorf("ambiguous: %v", err)
 	}
-	if _, err := r.Pod(ctx, "zzz"); err == nil || err.Error() != `no pod matches "zzz" (not an ID, ID prefix or pod name)` {
+	if _, err := r.Pod(ctx, "zzz"); err == nil || err.Error() != `pod sandbox "zzz" not found (not an ID, ID prefix or pod name)` {
 		t.Errorf("no match: %v", err)
 	}
 	// One list serves every argument.
@@ -177,7 +177,7 @@ func TestImage(t *testing.T) {
 	if _, err := Image(ix, "aaaa"); err == nil || !strings.Contains(err.Error(), `image ID prefix "aaaa" is ambiguous: 2 images match`) {
 		t.Errorf("ambiguous prefix: %v", err)
 	}
-	if _, err := Image(ix, "redis"); err == nil || err.Error() != `no image matches "redis" (not an image tag, name, digest, ID or ID prefix)` {
+	if _, err := Image(ix, "redis"); err == nil || err.Error() != `no such image "redis" present (not an image tag, name, digest, ID or ID prefix)` {
 		t.Errorf("none: %v", err)
 	}
 }

@@ -58,6 +58,35 @@ func ResolveURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// CheckLocal refuses a stream URL whose host is not this machine: a
+// loopback address, "localhost", or an address of one of this machine's
+// interfaces (addrs; nil lists them). The CRI endpoint is a local socket,
+// so its streaming server is local too; a URL that points elsewhere would
+// send the session, and whatever is typed into it, off the node.
+func CheckLocal(u *url.URL, addrs func() ([]net.Addr, error)) error {
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if ip != nil {
+		if addrs == nil {
+			addrs = net.InterfaceAddrs
+		}
+		if list, err := addrs(); err == nil {
+			for _, a := range list {
+				if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("the runtime's stream URL points at %q, which is not this machine (a loopback or local address); not connecting (--allow-remote-stream allows it)", host)
+}
+
 // Target is a streaming server URL and how to reach it.
 type Target struct {
 	URL       *url.URL

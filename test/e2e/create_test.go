@@ -162,7 +162,7 @@ func TestRunpCreateErrors(t *testing.T) {
 	}
 	// start goes on past a failure.
 	_, errOut, code = crictl(t, env, "start", "no-such-container")
-	if code != 1 || !strings.Contains(errOut, `no container matches "no-such-container"`) {
+	if code != 1 || !strings.Contains(errOut, `container "no-such-container" not found`) {
 		t.Errorf("start of a missing container: exit %d, stderr %q", code, errOut)
 	}
 }

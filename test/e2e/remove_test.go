@@ -127,7 +127,7 @@ func TestStopAndRmContainers(t *testing.T) {
 
 	// a running container needs --force; --keep-logs keeps its log
 	keeper := containerOf(pod, "keeper")
-	if _, errOut, code := crictl(t, env, "rm", "--namespace", ns, "keeper"); code != 1 || !strings.Contains(errOut, "it is running") {
+	if _, errOut, code := crictl(t, env, "rm", "--namespace", ns, "keeper"); code != 1 || !strings.Contains(errOut, "is running, please stop it first") {
 		t.Errorf("rm of a running container: exit %d, stderr %q", code, errOut)
 	}
 	if out := mustCrictl(t, env, "rm", "-f", "-k", keeper.ID[:12]); out != keeper.ID+"\n" {
@@ -185,7 +185,7 @@ func TestBulkPodRemoval(t *testing.T) {
 	if got, want := sortedLines(out), sortedLines("Removed sandbox "+pods[3].ID+"\nRemoved sandbox "+pods[7].ID+"\n"); code != 1 || !slices.Equal(got, want) {
 		t.Errorf("rmp -a: exit %d, stdout %q", code, got)
 	}
-	if c := strings.Count(errOut, "it is ready (running)"); c != n-2 || strings.Count(errOut, "\n") != n-2 {
+	if c := strings.Count(errOut, "is running, please stop it first"); c != n-2 || strings.Count(errOut, "\n") != n-2 {
 		t.Errorf("rmp -a: %d refusals in stderr, want %d:\n%s", c, n-2, errOut)
 	}
 	out, errOut, code = crictl(t, env, "rmp", "-a", "-f", "--namespace", ns)
@@ -231,7 +231,7 @@ func TestRmiPulledImage(t *testing.T) {
 	id := pullViaCRI(t, env, env.RegistryImage)
 	t.Cleanup(func() { _ = env.RemoveImageRef(ctxT(t), env.RegistryImage) })
 	out, errOut, code := crictl(t, env, "rmi", strings.TrimPrefix(id, "sha256:")[:12], "no-such-image:1")
-	if code != 1 || out != "Deleted: "+env.RegistryImage+"\n" || !strings.Contains(errOut, `no image matches "no-such-image:1"`) {
+	if code != 1 || out != "Deleted: "+env.RegistryImage+"\n" || !strings.Contains(errOut, `no such image "no-such-image:1" present`) {
 		t.Errorf("rmi: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if imagePresent(t, env, env.RegistryImage) {

@@ -53,6 +53,8 @@ type ContainerSpec struct {
 	// NoKubeletLabels on the pod).
 	Labels      map[string]string
 	Annotations map[string]string
+	// Resources are the container's cgroup limits (none when nil).
+	Resources *runtimeapi.LinuxContainerResources
 	// CreateOnly leaves the container in state CREATED.
 	CreateOnly bool
 	// Stdin keeps the container's stdin open (for attach); StdinOnce
@@ -219,6 +221,7 @@ func (e *Env) containerConfig(pod *Pod, spec *ContainerSpec) *runtimeapi.Contain
 		Labels:      labels,
 		Annotations: annotations,
 		Linux: &runtimeapi.LinuxContainerConfig{
+			Resources: spec.Resources,
 			SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
 				NamespaceOptions: pod.Config.GetLinux().GetSecurityContext().GetNamespaceOptions(),
 			},

@@ -275,7 +275,7 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 	for _, r := range results {
 		printRow(w, r)
 		switch {
-		case r.cmd.floor == nil:
+		case r.cmd.floor == nil, r.cmd.ownTarget:
 		case r.code != 0 || r.floorCode != 0:
 			unranked = append(unranked, fmt.Sprintf("%s (exit %d, floor exit %d)", r.cmd.label, r.code, r.floorCode))
 		case math.IsNaN(worst) || r.ratio > worst:
@@ -292,6 +292,9 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		fmt.Fprintf(w, "- start-up: `crictl --version` %.2f ms (CPU %.2f ms, RSS %.1f MiB) vs a static Go binary doing nothing %.2f ms (CPU %.2f ms, RSS %.1f MiB): %.2fx\n",
 			start.cliMs, start.cpuMs, start.rssMiB, start.floorMs, start.floorCPU, start.floorRSS, start.ratio)
 	}
+	for _, line := range doctorLines(results) {
+		fmt.Fprintln(w, line)
+	}
 	if len(unranked) > 0 {
 		fmt.Fprintf(w, "- not ranked: %s\n", strings.Join(unranked, ", "))
 	}
@@ -302,6 +305,28 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		fmt.Fprintf(w, "worst ratio: %.2f (%s)\n", worst, worstLabel)
 	}
 	return pods, nil
+}
+
+// doctorLines compare doctor (and doctor --stats) with `ps -a`: doctor's
+// target is at most 3x.
+func doctorLines(results []*result) []string {
+	var ps *result
+	for _, r := range results {
+		if r.cmd.label == "ps -a" {
+			ps = r
+		}
+	}
+	if ps == nil || ps.cliMs == 0 {
+		return nil
+	}
+	var out []string
+	for _, r := range results {
+		if strings.HasPrefix(r.cmd.label, "doctor") {
+			out = append(out, fmt.Sprintf("- `%s` %.2f ms against `ps -a` %.2f ms: %.2fx (target for `doctor`: at most 3x); CPU %.2f ms against %.2f ms",
+				r.cmd.label, r.cliMs, ps.cliMs, r.cliMs/ps.cliMs, r.cpuMs, ps.cpuMs))
+		}
+	}
+	return out
 }
 
 // waitForIdle waits until the CPUs were at least pct% idle over 5 seconds,

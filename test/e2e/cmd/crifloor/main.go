@@ -17,6 +17,10 @@
 //	images       ListImages
 //	inspect ID   ContainerStatus (verbose)
 //	inspectp ID  PodSandboxStatus (verbose)
+//	doctor       Status, Version, ListPodSandbox, ListContainers and ImageFsInfo,
+//	             concurrently (doctor's list calls; what it asks about
+//	             suspicious objects afterwards is its own cost)
+//	doctor-stats the same and ListContainerStats (doctor --stats)
 //
 // Build it as the bench does, small and static:
 //
@@ -51,7 +55,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: crifloor SOCKET version|info|pods|ps|ps-running|containers|images|inspect ID|inspectp ID")
+		return fmt.Errorf("usage: crifloor SOCKET version|info|pods|ps|ps-running|containers|images|doctor|doctor-stats|inspect ID|inspectp ID")
 	}
 	sock, mode := strings.TrimPrefix(args[0], "unix://"), args[1]
 	id := ""
@@ -136,6 +140,58 @@ func run(args []string) error {
 			return err
 		}
 		n = len(r.GetImages())
+	case "doctor", "doctor-stats":
+		im := runtimeapi.NewImageServiceClient(conn)
+		calls := []func() (int, error){
+			func() (int, error) {
+				r, err := rt.Status(ctx, &runtimeapi.StatusRequest{})
+				return len(r.GetStatus().GetConditions()), err
+			},
+			func() (int, error) {
+				r, err := rt.Version(ctx, &runtimeapi.VersionRequest{})
+				return len(r.GetRuntimeName()), err
+			},
+			func() (int, error) {
+				r, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+				return len(r.GetItems()), err
+			},
+			func() (int, error) {
+				r, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+				return len(r.GetContainers()), err
+			},
+			func() (int, error) {
+				r, err := im.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+				return len(r.GetImageFilesystems()), err
+			},
+		}
+		if mode == "doctor-stats" {
+			calls = append(calls, func() (int, error) {
+				r, err := rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{})
+				return len(r.GetStats()), err
+			})
+		}
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			errs []error
+		)
+		for _, c := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k, err := c()
+				mu.Lock()
+				defer mu.Unlock()
+				n += k
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if len(errs) > 0 {
+			return errs[0]
+		}
 	case "inspect":
 		r, err := rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: true})
 		if err != nil {
