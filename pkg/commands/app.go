@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/crictl/crictl/pkg/config"
+	"github.com/crictl/crictl/pkg/hostroot"
 	"github.com/crictl/crictl/pkg/tracing"
 	"github.com/urfave/cli/v2"
 )
@@ -16,6 +17,7 @@ type globalOptions struct {
 	timeout         string
 	debug           bool
 	maxRetries      int
+	hostRoot        string
 	readOnly        bool
 
 	enableTracing   bool
@@ -55,6 +57,8 @@ func newApp(f *Factory) *app {
 				Usage: "location of the client config file; also $CRI_CONFIG_FILE", DefaultText: config.DefaultPath},
 			&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Destination: &g.debug,
 				Usage: "show the requests sent to the runtime and its replies (secrets redacted)"},
+			&cli.StringFlag{Name: "host-root", Destination: &g.hostRoot,
+				Usage: "directory where the host's file system is mounted (kubectl debug node, a DaemonSet): the default sockets, the default config file and the log paths the runtime reports are read under it, never outside it", DefaultText: "/"},
 			&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Destination: &g.imageEndpoint,
 				Usage: "endpoint of the CRI image service; also $IMAGE_SERVICE_ENDPOINT (default: the runtime endpoint)"},
 			&cli.IntFlag{Name: "max-retries", Value: 3, Destination: &g.maxRetries,
@@ -171,6 +175,13 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	}
 	if c.IsSet("max-retries") {
 		fl.MaxRetries = &g.maxRetries
+	}
+	if c.IsSet("host-root") {
+		root, err := hostroot.New(g.hostRoot)
+		if err != nil {
+			return &UsageError{Err: fmt.Errorf("--host-root: %w", err)}
+		}
+		fl.HostRoot = root
 	}
 	if c.IsSet("read-only") {
 		fl.ReadOnly = &g.readOnly

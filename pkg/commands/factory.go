@@ -12,6 +12,7 @@ import (
 
 	"github.com/crictl/crictl/pkg/config"
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/hostroot"
 	"github.com/crictl/crictl/pkg/profile"
 	"github.com/crictl/crictl/pkg/tracing"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -53,11 +54,15 @@ type Factory struct {
 
 // localTime is a CRI nanosecond timestamp in the factory's time zone.
 func (f *Factory) localTime(ns int64) time.Time {
-	loc := f.Location
-	if loc == nil {
-		loc = time.Local
+	return time.Unix(0, ns).In(f.location())
+}
+
+// location is the factory's time zone: Location, else the machine's.
+func (f *Factory) location() *time.Location {
+	if f.Location != nil {
+		return f.Location
 	}
-	return time.Unix(0, ns).In(loc)
+	return time.Local
 }
 
 // Config resolves the configuration once (flag > env > file > default).
@@ -67,6 +72,7 @@ func (f *Factory) Config() (*config.Config, error) {
 		if err != nil {
 			f.cfgErr = err
 		} else {
+			f.hostEndpoints(&r)
 			f.resolved = &r
 			for _, w := range r.Warnings {
 				f.warnf("%s", w)
@@ -95,8 +101,25 @@ func (f *Factory) configForReport() (r config.Resolved, path string, fileErr, er
 			return r, path, fileErr, err
 		}
 	}
+	f.hostEndpoints(&r)
 	f.resolved, f.cfgErr = &r, nil
 	return r, path, fileErr, nil
+}
+
+// hostEndpoints makes the endpoints of the host's own config file (read
+// under --host-root) reachable from here: they name host paths.
+func (f *Factory) hostEndpoints(r *config.Resolved) {
+	if !r.HostFile {
+		return
+	}
+	for _, k := range []struct {
+		key string
+		ep  *string
+	}{{config.KeyRuntimeEndpoint, &r.RuntimeEndpoint}, {config.KeyImageEndpoint, &r.ImageEndpoint}} {
+		if r.Sources[k.key] == config.FromFile {
+			*k.ep = f.hostEndpoint(*k.ep)
+		}
+	}
 }
 
 // endpointProbed tells whether the runtime endpoint in use was found by
@@ -115,6 +138,32 @@ func (f *Factory) refuseIfReadOnly(cmd string) error {
 		return fmt.Errorf("%s refused: read-only mode is on (%s); it can change the node or a container", cmd, reason)
 	}
 	return nil
+}
+
+// HostRoot is --host-root, or the machine's own root.
+func (f *Factory) HostRoot() *hostroot.Root {
+	if f.flags.HostRoot != nil {
+		return f.flags.HostRoot
+	}
+	return hostroot.Host
+}
+
+// hostEndpoint is a host's endpoint as this process reaches it: its socket
+// path resolved under --host-root. One that does not parse is kept for
+// the dialer to report.
+func (f *Factory) hostEndpoint(ep string) string {
+	root := f.HostRoot()
+	if root.IsHost() {
+		return ep
+	}
+	p, err := cri.SocketPath(ep)
+	if err != nil {
+		return ep
+	}
+	if p, err = root.Resolve(p); err != nil {
+		return ep
+	}
+	return "unix://" + p
 }
 
 // debugOut is where -D writes: stderr, or nowhere without -D.
@@ -206,6 +255,7 @@ func (f *Factory) runtimeEndpoint(cfg *config.Config) (string, error) {
 	}
 	var reasons []string
 	for _, ep := range f.DefaultEndpoints {
+		ep = f.hostEndpoint(ep)
 		path, err := cri.SocketPath(ep)
 		if err != nil {
 			continue

@@ -175,3 +175,44 @@ func TestConfigFileWarnings(t *testing.T) {
 		t.Errorf("malformed file: exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// --host-root: the default endpoints and the host's config file are read
+// under the root.
+func TestHostRootEndpoints(t *testing.T) {
+	t.Parallel()
+	root := crifake.ShortTempDir(t)
+	srv := crifake.New()
+	t.Cleanup(srv.Close)
+	sockDir := filepath.Join(root, "run", "containerd")
+	if err := os.MkdirAll(sockDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.ListenUnix(sockDir); err != nil {
+		t.Fatal(err)
+	}
+	run := func(defaults []string, args ...string) result {
+		var out, errOut strings.Builder
+		f := testFactory(IOStreams{Out: &out, ErrOut: &errOut}, nil)
+		f.DefaultEndpoints = defaults
+		code := Run(context.Background(), f, append([]string{"crictl", "--host-root", root}, args...))
+		return result{out.String(), errOut.String(), code}
+	}
+	// A default endpoint, as the host names it.
+	if r := run([]string{"unix:///run/none.sock", "unix:///run/containerd/cri.sock"}, "version"); r.code != 0 || !strings.Contains(r.stdout, "fakeruntime") {
+		t.Errorf("default endpoint under the host root: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	// The host's /etc/crictl.yaml, and the endpoint it names.
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc", "crictl.yaml"), []byte("runtime-endpoint: unix:///run/containerd/cri.sock\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(nil, "version"); r.code != 0 || !strings.Contains(r.stdout, "fakeruntime") {
+		t.Errorf("the host's config under the host root: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	// A missing directory: a usage error before anything else.
+	var out, errOut strings.Builder
+	code := Run(context.Background(), testFactory(IOStreams{Out: &out, ErrOut: &errOut}, nil), []string{"crictl", "--host-root", filepath.Join(root, "nowhere"), "version"})
+	oneError(t, result{out.String(), errOut.String(), code}, "--host-root", "nowhere")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -30,7 +31,7 @@ func runImageFsInfo(ctx context.Context, f *Factory, out *outputOptions) error {
 		return err
 	}
 	if out.format != output.TableFormat {
-		doc, err := newStatusDoc(r, nil, nil)
+		doc, err := cridoc.Status(r, nil, nil)
 		if err != nil {
 			return err
 		}

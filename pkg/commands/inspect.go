@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/resolve"
@@ -57,6 +58,7 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 	now := f.Now()
 	quiet := o.print.quiet
 	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.ContainerStatusResponse]{
+		redact: o.print.redact,
 		fetch: func(ctx context.Context, id string) (*runtimeapi.ContainerStatusResponse, error) {
 			r, err := rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: !quiet})
 			if cri.IsNotFound(err) {
@@ -65,24 +67,10 @@ func runInspect(ctx context.Context, f *Factory, o *inspectOptions, args []strin
 			return r, err
 		},
 		doc: func(r *runtimeapi.ContainerStatusResponse) (statusDoc, error) {
-			return newStatusDoc(r.GetStatus(), r.GetInfo(), f.containerTimes(r.GetStatus()))
+			return cridoc.Container(r, f.location())
 		},
 		table: func(kv *output.KV, r *runtimeapi.ContainerStatusResponse) { containerStatusTable(kv, r, now, !quiet) },
 	})
-}
-
-// containerTimes replaces the status's nanosecond times with RFC 3339, as
-// the reference's inspect does; startedAt and finishedAt stay the zero time
-// while the container has not started or finished.
-func (f *Factory) containerTimes(st *runtimeapi.ContainerStatus) func(map[string]any) {
-	return func(m map[string]any) {
-		created := st.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED
-		exited := st.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED ||
-			(st.GetState() == runtimeapi.ContainerState_CONTAINER_UNKNOWN && st.GetFinishedAt() > 0)
-		m["createdAt"] = f.rfc3339(st.GetCreatedAt(), true)
-		m["startedAt"] = f.rfc3339(st.GetStartedAt(), created)
-		m["finishedAt"] = f.rfc3339(st.GetFinishedAt(), exited)
-	}
 }
 
 func containerStatusTable(kv *output.KV, r *runtimeapi.ContainerStatusResponse, now time.Time, verbose bool) {

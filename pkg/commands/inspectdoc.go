@@ -7,63 +7,16 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/parallel"
+	"github.com/crictl/crictl/pkg/redact"
 	"google.golang.org/protobuf/proto"
 )
 
-// statusDoc is the inspect document of one object: {"status": ..., plus the
-// runtime's verbose info map, where values that are JSON objects are
-// parsed}, as the reference prints it.
-type statusDoc map[string]any
-
-func newStatusDoc(status proto.Message, info map[string]string, times func(map[string]any)) (statusDoc, error) {
-	doc := statusDoc{}
-	if status != nil {
-		raw, err := output.MarshalJSON(status)
-		if err != nil {
-			return nil, err
-		}
-		v, err := output.Decode(raw)
-		if err != nil {
-			return nil, err
-		}
-		m, _ := v.(map[string]any)
-		if times != nil && m != nil {
-			times(m)
-		}
-		doc["status"] = m
-	}
-	addInfo(doc, info)
-	return doc, nil
-}
-
-// addInfo merges a runtime info map into a document: JSON object values
-// are decoded (numbers kept exact), other values are strings without
-// surrounding quotes.
-func addInfo(doc map[string]any, info map[string]string) {
-	for k, val := range info {
-		if strings.HasPrefix(val, "{") {
-			if v, err := output.Decode([]byte(val)); err == nil {
-				doc[k] = v
-				continue
-			}
-		}
-		doc[k] = strings.Trim(val, `"`)
-	}
-}
-
-// rfc3339 renders a CRI nanosecond timestamp as the reference's inspect
-// does: RFC 3339 with nanoseconds, local time; zero stays the zero time.
-func (f *Factory) rfc3339(ns int64, set bool) string {
-	if !set {
-		return time.Time{}.Format(time.RFC3339Nano)
-	}
-	return f.localTime(ns).Format(time.RFC3339Nano)
-}
+// statusDoc is the inspect document of one object (package cridoc builds
+// it).
+type statusDoc = map[string]any
 
 // writeDocs prints inspect documents: one object for one result, an array
 // for several (the reference's shapes).
@@ -95,17 +48,28 @@ func infoLines(kv *output.KV, info map[string]string) {
 }
 
 // inspected is how an inspect command fetches and shows one object.
-type inspected[R any] struct {
+type inspected[R proto.Message] struct {
 	fetch func(ctx context.Context, id string) (R, error)
 	doc   func(R) (statusDoc, error)
 	table func(*output.KV, R)
+	// redact replaces secrets in what was fetched (--redact).
+	redact bool
+}
+
+// redacted is r with its secrets replaced by redact.Marker when on
+// (--redact: the rules of package redact, as a bundle applies them).
+func redacted[R proto.Message](on bool, r R) R {
+	if !on {
+		return r
+	}
+	return redact.New(redact.Marker, false).Message(r).(R)
 }
 
 // inspectAll fetches the objects concurrently (order kept) and prints
 // those that answered, as one document (an array for several) or as
 // Key: value blocks; it then reports errs (from resolving the arguments)
 // and the failed fetches, one line each, and exits 1 if there were any.
-func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
+func inspectAll[R proto.Message](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
 	if len(ids) == 0 && len(errs) == 0 {
 		// The reference's words; nothing to print is not a failure.
 		f.note("No IDs provided or nothing found per filter")
@@ -125,6 +89,7 @@ func inspectAll[R any](ctx context.Context, f *Factory, out *outputOptions, ids 
 		if fetchErrs[i] != nil {
 			continue
 		}
+		r = redacted(in.redact, r)
 		if out.format == output.TableFormat {
 			in.table(&kv, r)
 			continue
@@ -168,25 +133,4 @@ func selectIDs(ctx context.Context, args []string, resolveOne func(context.Conte
 		ids = append(ids, id)
 	}
 	return ids, errs, nil
-}
-
-// protoValue is a message as generic JSON values (for composite documents).
-func protoValue(m proto.Message) (any, error) {
-	raw, err := output.MarshalJSON(m)
-	if err != nil {
-		return nil, err
-	}
-	return output.Decode(raw)
-}
-
-func protoList[T proto.Message](ms []T) ([]any, error) {
-	out := make([]any, len(ms))
-	for i, m := range ms {
-		v, err := protoValue(m)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -53,6 +54,7 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 	}
 	quiet := o.print.quiet
 	return inspectAll(ctx, f, &o.print.out, refs, nil, inspected[*runtimeapi.ImageStatusResponse]{
+		redact: o.print.redact,
 		fetch: func(ctx context.Context, ref string) (*runtimeapi.ImageStatusResponse, error) {
 			if strings.TrimSpace(ref) == "" {
 				return nil, errors.New("empty image reference")
@@ -64,7 +66,7 @@ func runInspecti(ctx context.Context, f *Factory, o *inspectiOptions, args []str
 			return r, err
 		},
 		doc: func(r *runtimeapi.ImageStatusResponse) (statusDoc, error) {
-			return newStatusDoc(r.GetImage(), r.GetInfo(), nil)
+			return cridoc.Image(r)
 		},
 		table: func(kv *output.KV, r *runtimeapi.ImageStatusResponse) { imageStatusTable(kv, r, !quiet) },
 	})

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/crictl/crictl/pkg/cri"
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/resolve"
@@ -53,6 +54,7 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 	}
 	quiet := o.print.quiet
 	return inspectAll(ctx, f, &o.print.out, ids, errs, inspected[*runtimeapi.PodSandboxStatusResponse]{
+		redact: o.print.redact,
 		fetch: func(ctx context.Context, id string) (*runtimeapi.PodSandboxStatusResponse, error) {
 			r, err := rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: id, Verbose: !quiet})
 			if cri.IsNotFound(err) {
@@ -61,10 +63,7 @@ func runInspectp(ctx context.Context, f *Factory, o *inspectpOptions, args []str
 			return r, err
 		},
 		doc: func(r *runtimeapi.PodSandboxStatusResponse) (statusDoc, error) {
-			st := r.GetStatus()
-			return newStatusDoc(st, r.GetInfo(), func(m map[string]any) {
-				m["createdAt"] = f.rfc3339(st.GetCreatedAt(), true)
-			})
+			return cridoc.Pod(r, f.location())
 		},
 		table: func(kv *output.KV, r *runtimeapi.PodSandboxStatusResponse) { podStatusTable(f, kv, r, !quiet) },
 	})

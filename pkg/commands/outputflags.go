@@ -111,15 +111,16 @@ func printList[T hasID](f *Factory, l *listFlags, doc any, items []T, verbose fu
 }
 
 // inspectFlags are the printing flags of the commands that print objects'
-// status (inspect, inspectp, inspecti, info): -q and -o.
+// status (inspect, inspectp, inspecti, info): -q, --redact and -o.
 type inspectFlags struct {
-	quiet bool
-	out   outputOptions
+	quiet, redact bool
+	out           outputOptions
 }
 
 func (o *inspectFlags) flags(formats ...output.Format) []cli.Flag {
 	return append([]cli.Flag{
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.quiet, Usage: "leave out the runtime's verbose info"},
+		&cli.BoolFlag{Name: "redact", Destination: &o.redact, Usage: "replace secret-looking values (env, annotations, registry credentials) with <redacted>, as bundle does"},
 	}, o.out.flags(formats...)...)
 }
 

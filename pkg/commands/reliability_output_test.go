@@ -20,6 +20,9 @@ func TestUnknownOutputFormatEverywhere(t *testing.T) {
 	walk = func(prefix []string, cmds []*cli.Command) {
 		for _, c := range cmds {
 			path := append(slices.Clone(prefix), c.Name)
+			if len(path) == 1 && path[0] == "bundle" {
+				continue // bundle's -o is the archive's path, not a format
+			}
 			for _, fl := range c.Flags {
 				if slices.Contains(fl.Names(), "output") {
 					paths = append(paths, path)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/crictl/crictl/pkg/cridoc"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -33,13 +34,7 @@ func runVersion(ctx context.Context, f *Factory, out *outputOptions) error {
 		return err
 	}
 	if out.format != output.TableFormat {
-		return out.document(f, map[string]string{
-			"version":           r.Version,
-			"runtimeName":       r.RuntimeName,
-			"runtimeVersion":    r.RuntimeVersion,
-			"runtimeApiVersion": r.RuntimeApiVersion,
-			"crictlVersion":     f.Version,
-		})
+		return out.document(f, cridoc.Version(r, f.Version))
 	}
 	// The reference's four lines, "Key:  value" (fmt.Println of two
 	// operands), then crictl's own version.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/crictl/crictl/pkg/hostroot"
+
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 )
 
@@ -94,6 +96,22 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, osError(path, err)
 	}
+	return read(path, fh)
+}
+
+// loadUnder reads the config file at the host path p inside root (see
+// package hostroot): links resolve inside it, and only a regular file is
+// read.
+func loadUnder(root *hostroot.Root, p string) (*File, error) {
+	fh, err := root.Open(p)
+	if err != nil {
+		return nil, err // it names p and the root
+	}
+	return read(root.Path(p), fh)
+}
+
+// read parses the config file open as fh and closes it.
+func read(path string, fh *os.File) (*File, error) {
 	defer fh.Close()
 	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strconv"
 	"time"
+
+	"github.com/crictl/crictl/pkg/hostroot"
 )
 
 // Environment variables.
@@ -27,6 +29,11 @@ type Flags struct {
 	Timeout         *time.Duration
 	Debug           *bool
 	MaxRetries      *int
+	// HostRoot, when set to another directory than "/" (--host-root), is
+	// where the host's file system is mounted: the default config file is
+	// the host's, read under it. An explicit --config or CRI_CONFIG_FILE
+	// names a file as this process sees it.
+	HostRoot *hostroot.Root
 	// ReadOnly can turn read-only mode on, never off.
 	ReadOnly *bool
 }
@@ -61,6 +68,9 @@ type Resolved struct {
 	// default path), and FileLoaded reports whether it was read.
 	Path       string
 	FileLoaded bool
+	// HostFile: the file is the host's, read under Flags.HostRoot, so the
+	// endpoints it names are host paths.
+	HostFile bool
 	// Sources maps every key of Keys to where its value came from.
 	Sources map[string]Source
 	// Warnings are the config file's (File.Warnings).
@@ -86,6 +96,10 @@ func configPath(flags Flags, getenv func(string) string, defaultPath string) (pa
 			return p, true, nil
 		}
 	}
+	if root := flags.HostRoot; root != nil && !root.IsHost() {
+		p, err := root.Resolve(defaultPath)
+		return p, false, err
+	}
 	return defaultPath, false, nil
 }
 
@@ -110,7 +124,12 @@ func resolve(flags Flags, getenv func(string) string, defaultPath string) (Resol
 		r.Sources[k.name] = FromDefault
 	}
 
-	f, err := Load(path)
+	load := Load
+	if root := flags.HostRoot; root != nil && !root.IsHost() && !explicit {
+		load = func(string) (*File, error) { return loadUnder(root, defaultPath) }
+		r.HostFile = true
+	}
+	f, err := load(path)
 	switch {
 	case err == nil:
 		r.FileLoaded = true

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crictl/crictl/pkg/hostroot"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -189,6 +191,55 @@ func TestResolveNilGetenv(t *testing.T) {
 	}
 	if p, explicit, err := ConfigPath(Flags{}, nil); p != DefaultPath || explicit || err != nil {
 		t.Errorf("ConfigPath(no flag, no env) = %q, %v, %v", p, explicit, err)
+	}
+}
+
+// --host-root: the default config file is the host's, read under the
+// root (links resolved inside it); an explicit one is not.
+func TestResolveHostRoot(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	root := filepath.Join(base, "host")
+	if err := os.MkdirAll(filepath.Join(root, "etc", "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc", "real", "crictl.yaml"), []byte("runtime-endpoint: unix:///run/host.sock\ntimeout: 9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// An absolute link, as a host may have it: it means the host's /etc/real.
+	if err := os.Symlink("/etc/real/crictl.yaml", filepath.Join(root, "etc", "crictl.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	hr, err := hostroot.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Resolve(Flags{HostRoot: hr}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.FileLoaded || !r.HostFile || r.RuntimeEndpoint != "unix:///run/host.sock" || r.Timeout != 9*time.Second {
+		t.Errorf("under the host root: %+v", r)
+	}
+	if want := filepath.Join(root, "etc", "real", "crictl.yaml"); r.Path != want {
+		t.Errorf("Path = %q, want %q", r.Path, want)
+	}
+	explicit := filepath.Join(base, "mine.yaml")
+	if err := os.WriteFile(explicit, []byte("timeout: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err = Resolve(Flags{HostRoot: hr, ConfigPath: &explicit}, nil)
+	if err != nil || r.HostFile || r.Timeout != 3*time.Second {
+		t.Errorf("explicit --config under a host root: %+v, %v", r, err)
+	}
+	// No config file on the host: the defaults.
+	empty, err := hostroot.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = Resolve(Flags{HostRoot: empty}, nil)
+	if err != nil || r.FileLoaded || r.Timeout != DefaultTimeout {
+		t.Errorf("no host config: %+v, %v", r, err)
 	}
 }
 

@@ -73,6 +73,9 @@ func TestRedact(t *testing.T) {
 			t.Errorf("%q was redacted too: %s", keep, out)
 		}
 	}
+	if !strings.Contains(out, `"password":"[REDACTED]"`) {
+		t.Errorf("-D's marker is not [REDACTED]: %s", out)
+	}
 	if req.Auth.Password != "canary1" {
 		t.Errorf("Redact changed the original message")
 	}

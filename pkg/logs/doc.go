@@ -46,6 +46,9 @@
 // The log path must be absolute. Symlinks are followed, but the final target
 // must be a regular file: a FIFO, socket, device or directory is refused
 // without being read (it is opened with O_NONBLOCK, so a FIFO cannot hang).
+// With Source.Dir (package hostroot's LogDir), the files are opened by name
+// in that directory instead, under its rules: resolved inside a host root,
+// and a log file that links out of its directory refused.
 //
 // Rotated files next to the log are part of it, oldest first: kubelet's
 // 0.log.<YYYYMMDD-HHMMSS> and 0.log.<YYYYMMDD-HHMMSS>.gz (ordered by the

@@ -43,7 +43,7 @@ func openRegular(path string, noFollow bool) (*os.File, os.FileInfo, error) {
 	f, err := os.OpenFile(path, flags, 0)
 	if err != nil {
 		if noFollow && errors.Is(err, syscall.ELOOP) {
-			return nil, nil, fmt.Errorf("log file %q is a symbolic link; rotated logs never are, so it is not read", path)
+			return nil, nil, rotatedLinkError(path)
 		}
 		if errors.Is(err, syscall.ENXIO) {
 			if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
@@ -105,6 +105,11 @@ func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// rotatedLinkError refuses a rotated log file that is a symbolic link.
+func rotatedLinkError(path string) error {
+	return fmt.Errorf("log file %q is a symbolic link; rotated logs never are, so it is not read", path)
+}
+
 // newLogFile opens a log file; a rotated one (noFollow) must not be a
 // symbolic link: only the live path is checked against the allowed
 // directories (Confine), and its siblings share its resolved directory.
@@ -113,11 +118,15 @@ func newLogFile(ctx context.Context, path string, gz, noFollow bool) (*logFile, 
 	if err != nil {
 		return nil, err
 	}
+	return wrapLogFile(ctx, path, f, fi, gz), nil
+}
+
+func wrapLogFile(ctx context.Context, path string, f *os.File, fi os.FileInfo, gz bool) *logFile {
 	lf := &logFile{path: path, f: f, ra: f, gz: gz, size0: fi.Size(), info: fi}
 	if n, ok := ctx.Value(countKey{}).(*atomic.Int64); ok {
 		lf.ra = countingReaderAt{f, n}
 	}
-	return lf, nil
+	return lf
 }
 
 func (lf *logFile) size() int64 {
@@ -191,14 +200,11 @@ func parseRotated(base, name string) (rotated, bool) {
 	return r, true
 }
 
-// listRotated returns the rotated siblings of dir/base, oldest first: numbered
-// ones (highest number first) before timestamped ones (by timestamp). When both
-// X and X.gz exist (kubelet is compressing X), only X is kept.
-func listRotated(dir, base string) ([]rotated, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
+// listRotated returns the rotated siblings of base among a directory's
+// entries, oldest first: numbered ones (highest number first) before
+// timestamped ones (by timestamp). When both X and X.gz exist (kubelet is
+// compressing X), only X is kept.
+func listRotated(ents []fs.DirEntry, base string) []rotated {
 	plain := map[string]bool{}
 	var rs []rotated
 	for _, e := range ents {
@@ -230,7 +236,19 @@ func listRotated(dir, base string) ([]rotated, error) {
 		}
 		return a.name < b.name
 	})
-	return out, nil
+	return out
+}
+
+// Dir is the directory of a container log, for reading it under a host
+// root (package hostroot's Dir): the log file and its rotated siblings are
+// opened by base name in it, and the Dir decides what may be read.
+type Dir interface {
+	// Open opens the regular file name for reading, without blocking.
+	Open(name string) (*os.File, error)
+	// ReadDir lists the directory afresh.
+	ReadDir() ([]fs.DirEntry, error)
+	// IsLink reports whether name is a symbolic link, without following it.
+	IsLink(name string) (bool, error)
 }
 
 // chain is the sequence of files making up one container's log, oldest first;
@@ -243,19 +261,21 @@ type chain struct {
 	files []*logFile
 	extra []*logFile // opened for copytruncate detours
 	warn  func(string, ...any)
+	// d, when set, opens the files (Source.Dir).
+	d Dir
 }
 
 func (c *chain) live() *logFile { return c.files[len(c.files)-1] }
 
 func (c *chain) last() int { return len(c.files) - 1 }
 
-func openChain(ctx context.Context, path string, warn func(string, ...any)) (*chain, error) {
-	live, err := newLogFile(ctx, path, false, false)
+func openChain(ctx context.Context, path string, d Dir, warn func(string, ...any)) (*chain, error) {
+	c := &chain{ctx: ctx, path: path, dir: filepath.Dir(path), base: filepath.Base(path), warn: warn, d: d}
+	live, err := c.open(c.base, false, false)
 	if err != nil {
 		return nil, err
 	}
-	c := &chain{ctx: ctx, path: path, dir: filepath.Dir(path), base: filepath.Base(path), warn: warn}
-	rs, err := listRotated(c.dir, c.base)
+	rs, err := c.rotated()
 	if err != nil {
 		warn("listing rotated logs of %q: %v", path, bareErr(err))
 	}
@@ -274,9 +294,64 @@ func openChain(ctx context.Context, path string, warn func(string, ...any)) (*ch
 	return c, nil
 }
 
+// open opens a file of the chain's directory by name; a rotated file
+// (noFollow) must not be a symbolic link, whichever way it is opened.
+func (c *chain) open(name string, gz, noFollow bool) (*logFile, error) {
+	p := filepath.Join(c.dir, name)
+	if c.d == nil {
+		return newLogFile(c.ctx, p, gz, noFollow)
+	}
+	if noFollow {
+		link, err := c.d.IsLink(name)
+		if err != nil {
+			return nil, err
+		}
+		if link {
+			return nil, rotatedLinkError(p)
+		}
+	}
+	f, err := c.d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("opening log file %q: %w", p, bareErr(err))
+	}
+	return wrapLogFile(c.ctx, p, f, fi, gz), nil
+}
+
+// rotated lists the chain's rotated siblings, oldest first.
+func (c *chain) rotated() ([]rotated, error) {
+	var ents []fs.DirEntry
+	var err error
+	if c.d != nil {
+		ents, err = c.d.ReadDir()
+	} else {
+		ents, err = os.ReadDir(c.dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return listRotated(ents, c.base), nil
+}
+
+// statLive is the file now at the chain's path.
+func (c *chain) statLive() (os.FileInfo, error) {
+	if c.d == nil {
+		return os.Stat(c.path)
+	}
+	f, err := c.d.Open(c.base)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Stat()
+}
+
 func (c *chain) openSibling(r rotated) (*logFile, error) {
-	p := filepath.Join(c.dir, r.name)
-	lf, err := newLogFile(c.ctx, p, r.gz, true)
+	lf, err := c.open(r.name, r.gz, true)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.warn("skipping rotated log: %v", err)
@@ -300,21 +375,21 @@ func (c *chain) close() {
 // force is set), so that nothing the runtime still writes to the old file
 // between the rename and its reopen is lost.
 func (c *chain) rotate(force bool) bool {
-	fi, err := os.Stat(c.path)
+	fi, err := c.statLive()
 	if err != nil || os.SameFile(fi, c.live().info) {
 		return false
 	}
 	if fi.Size() == 0 && !force {
 		return false
 	}
-	nf, err := newLogFile(c.ctx, c.path, false, false)
+	nf, err := c.open(c.base, false, false)
 	if err != nil {
 		c.warn("not following the new log file: %v", err)
 		return false
 	}
 	old := c.live()
 	var add []*logFile
-	if rs, err := listRotated(c.dir, c.base); err == nil {
+	if rs, err := c.rotated(); err == nil {
 		// Siblings newer than the one we were reading were rotated while we
 		// were not looking (two rotations between checks).
 		found := false

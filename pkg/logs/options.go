@@ -62,13 +62,9 @@ func allDigits(s string) bool {
 	return true
 }
 
-// ErrNoPreviousLog is wrapped by the errors of PreviousPath.
-var ErrNoPreviousLog = errors.New("no previous log for this container")
-
-// PreviousPath returns the log of the container's previous attempt in
-// kubelet's layout: <dir>/<attempt>.log becomes <dir>/<attempt-1>.log. attempt
-// is the container's current attempt, as the runtime reports it.
-func PreviousPath(logPath string, attempt uint32) (string, error) {
+// PreviousName is PreviousPath without looking at the file system: the
+// path the previous attempt's log has in kubelet's layout.
+func PreviousName(logPath string, attempt uint32) (string, error) {
 	if attempt == 0 {
 		return "", fmt.Errorf("%w: it has not been restarted (attempt 0)", ErrNoPreviousLog)
 	}
@@ -79,7 +75,21 @@ func PreviousPath(logPath string, attempt uint32) (string, error) {
 	if n, ok := strings.CutSuffix(base, ".log"); !ok || !allDigits(n) {
 		return "", fmt.Errorf("%w: log path %q does not follow kubelet's <directory>/<attempt>.log layout", ErrNoPreviousLog, logPath)
 	}
-	prev := filepath.Join(dir, strconv.FormatUint(uint64(attempt-1), 10)+".log")
+	return filepath.Join(dir, strconv.FormatUint(uint64(attempt-1), 10)+".log"), nil
+}
+
+// ErrNoPreviousLog is wrapped by the errors of PreviousPath and
+// PreviousName.
+var ErrNoPreviousLog = errors.New("no previous log for this container")
+
+// PreviousPath returns the log of the container's previous attempt in
+// kubelet's layout: <dir>/<attempt>.log becomes <dir>/<attempt-1>.log. attempt
+// is the container's current attempt, as the runtime reports it.
+func PreviousPath(logPath string, attempt uint32) (string, error) {
+	prev, err := PreviousName(logPath, attempt)
+	if err != nil {
+		return "", err
+	}
 	if _, err := os.Stat(prev); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("%w: %q does not exist", ErrNoPreviousLog, prev)

@@ -98,3 +98,18 @@ func TestOptionErrors(t *testing.T) {
 		t.Error("ReadMany without sources: no error")
 	}
 }
+
+func TestPreviousName(t *testing.T) {
+	t.Parallel()
+	if p, err := PreviousName("/var/log/pods/x/c/3.log", 3); err != nil || p != "/var/log/pods/x/c/2.log" {
+		t.Errorf("PreviousName = %q, %v", p, err)
+	}
+	for _, tc := range []struct {
+		path    string
+		attempt uint32
+	}{{"/var/log/pods/x/c/0.log", 0}, {"relative/1.log", 1}, {"/var/log/x", 1}, {"/var/log/a.log", 1}} {
+		if _, err := PreviousName(tc.path, tc.attempt); !errors.Is(err, ErrNoPreviousLog) {
+			t.Errorf("PreviousName(%q, %d) = %v", tc.path, tc.attempt, err)
+		}
+	}
+}

@@ -44,6 +44,9 @@ type Options struct {
 	// Timestamps prefixes each line with its timestamp in UTC, as
 	// 2006-01-02T15:04:05.000000000Z followed by a space.
 	Timestamps bool
+	// StreamNames writes the line's stream, "stdout " or "stderr ", after
+	// the timestamp (a bundle keeps which stream a line came from).
+	StreamNames bool
 	// LimitBytes stops the output after that many bytes; zero or negative
 	// means no limit.
 	LimitBytes int64
@@ -67,6 +70,10 @@ type Source struct {
 	// It should return (false, nil) for a container that no longer exists;
 	// an error is reported once and following goes on.
 	Running func(ctx context.Context) (bool, error)
+	// Dir, when set, is Path's directory, opened under a host root: the
+	// files are opened by name through it (package hostroot decides what
+	// may be read). Nil opens Path's directory directly.
+	Dir Dir
 }
 
 const (
@@ -114,7 +121,7 @@ func ReadMany(ctx context.Context, srcs []Source, opts Options, stdout, stderr, 
 		}
 	}()
 	for i, s := range srcs {
-		ch, err := openChain(ctx, s.Path, m.warnf)
+		ch, err := openChain(ctx, s.Path, s.Dir, m.warnf)
 		if err != nil {
 			return err
 		}
@@ -236,7 +243,7 @@ func (s *source) refresh() bool {
 // truncatedCopy finds the copy logrotate made before truncating the live
 // file, so that lines written after our last read are not lost.
 func (s *source) truncatedCopy(fpOff int64, fp []byte, off int64) *logFile {
-	rs, err := listRotated(s.ch.dir, s.ch.base)
+	rs, err := s.ch.rotated()
 	if err != nil || len(rs) == 0 || rs[len(rs)-1].gz {
 		return nil
 	}
@@ -458,6 +465,8 @@ func (m *merger) idle() error {
 
 const tsOutLayout = "2006-01-02T15:04:05.000000000Z"
 
+var streamNames = [3][]byte{Stdout: []byte("stdout "), Stderr: []byte("stderr ")}
+
 // output buffers the two writers and enforces LimitBytes. A logical line is
 // always written whole before the next one starts.
 type output struct {
@@ -468,6 +477,7 @@ type output struct {
 	lastB  [3]byte
 	remain int64
 	ts     bool
+	names  bool
 	tsBuf  []byte
 	err    error
 	writes int
@@ -480,7 +490,7 @@ func newOutput(ctx context.Context, stdout, stderr io.Writer, opts Options) *out
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	o := &output{ctx: ctx, remain: -1, ts: opts.Timestamps, tsBuf: make([]byte, 0, 64)}
+	o := &output{ctx: ctx, remain: -1, ts: opts.Timestamps, names: opts.StreamNames, tsBuf: make([]byte, 0, 64)}
 	if opts.LimitBytes > 0 {
 		o.remain = opts.LimitBytes
 	}
@@ -559,6 +569,9 @@ func (o *output) startLine(s Stream, t time.Time, prefix []byte) bool {
 		if !o.write(s, o.tsBuf) {
 			return false
 		}
+	}
+	if o.names && !o.write(s, streamNames[s]) {
+		return false
 	}
 	return len(prefix) == 0 || o.write(s, prefix)
 }

@@ -106,6 +106,23 @@ func (s *backScanner) prev() (start, end int64, ok bool) {
 	return 0, end, true
 }
 
+// header parses the line [start, end) that prev returned: from the bytes
+// already read when they hold its header (a CRI line's first maxHeader
+// bytes, or all of it), else with headerAt. A tail of N lines then costs
+// one read per buffer, not one per line.
+func (s *backScanner) header(start, end int64, want Stream, hbuf []byte) (header, bool) {
+	hend := min(end, start+maxHeader)
+	if s.bstart >= 0 && start >= s.bstart && hend <= s.bstart+int64(s.blen) && hend > start {
+		b := s.buf[start-s.bstart : hend-s.bstart]
+		if b[0] != '{' && b[0] != 0 {
+			var h header
+			st, _ := parseCRIHeader(b, want, &h)
+			return h, st == parseOK
+		}
+	}
+	return headerAt(s.lf, start, end, want, hbuf)
+}
+
 // lineEnd returns the offset after the first '\n' at or after off, or -1.
 func lineEnd(lf *logFile, off int64, buf []byte) int64 {
 	for {
@@ -192,7 +209,7 @@ func (s *source) tailStart(n int64, from position) position {
 			if !ok {
 				break
 			}
-			h, ok := headerAt(lf, start, lend, Both, hbuf)
+			h, ok := bs.header(start, lend, Both, hbuf)
 			if !ok {
 				continue
 			}

@@ -180,6 +180,18 @@ func TestWidth(t *testing.T) {
 	}
 }
 
+// Documents built from maps read as protojson's do: no \u003c for <.
+func TestJSONNoHTMLEscape(t *testing.T) {
+	t.Parallel()
+	got, err := MarshalJSON(map[string]any{"v": "<redacted> & more"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"v\": \"<redacted> & more\"\n}\n"; string(got) != want {
+		t.Errorf("MarshalJSON = %q, want %q", got, want)
+	}
+}
+
 func TestEscapeWriter(t *testing.T) {
 	var b strings.Builder
 	w := &EscapeWriter{W: &b}

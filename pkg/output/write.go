@@ -17,21 +17,20 @@ import (
 // (lowerCamel names, enum names, int64 as strings, default values emitted) as
 // the reference does, normalised so that it is byte-stable across builds
 // (see marshalProto); anything else with encoding/json (sorted map keys).
+// Neither escapes <, > and & (protojson never does, and "<redacted>" should
+// read as it is).
 func MarshalJSON(v any) ([]byte, error) {
 	if m, ok := v.(proto.Message); ok {
 		doc, err := marshalProto(nil, m, "")
 		return append(doc, '\n'), err
 	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encoding JSON: %w", err)
-	}
 	var buf bytes.Buffer
-	buf.Grow(len(raw) + len(raw)/2)
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding JSON: %w", err)
 	}
-	buf.WriteByte('\n')
 	return buf.Bytes(), nil
 }
 

@@ -234,6 +234,13 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 	loadBefore := loadavg()
 	started := time.Now()
 
+	if only == nil || only.MatchString(bundleLabel) {
+		logf("filling every container's log to %d lines for the bundle", bundleLines)
+		if err := fillLogs(pods, bundleLines); err != nil {
+			return nil, err
+		}
+	}
+
 	var results []*result
 	for _, c := range commandList(ctr, pod) {
 		if only != nil && !only.MatchString(c.label) {

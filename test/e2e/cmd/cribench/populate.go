@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -155,4 +156,32 @@ func makePod(ctx context.Context, env *harness.Env, p podPlan) (*harness.Pod, er
 		}
 	}
 	return pod, nil
+}
+
+// fillLogs appends n lines like appScript's to every container's log, so
+// a bundle has that many lines to read whatever the containers' age.
+// Each line is one write to a file opened with O_APPEND, as the runtime's
+// own, so lines do not interleave.
+func fillLogs(pods []*harness.Pod, n int) error {
+	now := time.Now().UTC()
+	for _, p := range pods {
+		for _, c := range p.Containers {
+			f, err := os.OpenFile(c.LogPath, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return fmt.Errorf("filling %s: %w", c.LogPath, err)
+			}
+			for i := range n {
+				line := fmt.Sprintf("%s stdout F ts=%d pod=%s ns=%s level=info msg=\"handled request\" path=/api/v1/items/%d status=200 latency_ms=%d\n",
+					now.Add(time.Duration(i-n)*time.Millisecond).Format(time.RFC3339Nano), i, p.Name, p.Namespace, i%977, i*7%113)
+				if _, err := f.WriteString(line); err != nil {
+					f.Close()
+					return fmt.Errorf("filling %s: %w", c.LogPath, err)
+				}
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
