@@ -82,6 +82,7 @@ type Server struct {
 	streamer StreamServer
 	urls     map[string]string
 	pullErrs map[string]error
+	events   eventHub
 
 	grpc      *grpc.Server
 	done      chan struct{}
