@@ -142,6 +142,11 @@ func (s *Server) ExitContainer(id string, code int32) bool {
 // created (the fake's clock is not advanced for events, so the times of
 // everything else stay as they were).
 func (s *Server) ctrEvent(e *ctrEntry, t runtimeapi.ContainerEventType) {
+	if e.ctr.Labels["io.cri-containerd.kind"] == "sandbox" || e.ctr.Id == e.ctr.PodSandboxId {
+		// A pause container (listed by some runtimes) has the sandbox's
+		// events, not its own.
+		return
+	}
 	at := e.ctr.CreatedAt
 	for _, ts := range []*int64{e.startedAt, e.finishedAt} {
 		if ts != nil && *ts > at {
