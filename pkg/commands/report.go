@@ -17,6 +17,12 @@ func (f *Factory) errorf(format string, args ...any) {
 	f.printError(fmt.Errorf(format, args...))
 }
 
+// notef tells the user something that is neither data nor a problem (a
+// change made, nothing to do), in the words given.
+func (f *Factory) notef(format string, args ...any) {
+	fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(fmt.Sprintf(format, args...)))
+}
+
 // warnf reports something that did not fail the command.
 func (f *Factory) warnf(format string, args ...any) {
 	fmt.Fprintf(f.IO.ErrOut, "crictl: warning: %s\n", oneLine(fmt.Sprintf(format, args...)))
