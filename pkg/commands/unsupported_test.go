@@ -29,18 +29,18 @@ func TestUnsupported(t *testing.T) {
 	}
 	// other errors, and errors that are not the runtime's, pass through
 	other := errors.New("boom")
-	if err := unsupported(ctx, rs, other); err != other {
+	if err := unsupported(ctx, rs, other); !errors.Is(err, other) {
 		t.Errorf("passed %v", err)
 	}
 	srv.Inject("Status", crifake.Fault{Code: codes.Internal})
 	_, rpcErr = rs.Status(ctx, &runtimeapi.StatusRequest{})
-	if err := unsupported(ctx, rs, rpcErr); err != rpcErr {
+	if err := unsupported(ctx, rs, rpcErr); !errors.Is(err, rpcErr) {
 		t.Errorf("passed %v", err)
 	}
 	// a runtime that gives no name leaves the runtime's own message
 	srv.VersionInfo = &runtimeapi.VersionResponse{}
 	_, rpcErr = rs.ListPodSandboxMetrics(ctx, &runtimeapi.ListPodSandboxMetricsRequest{})
-	if err := unsupported(ctx, rs, rpcErr); err != rpcErr {
+	if err := unsupported(ctx, rs, rpcErr); !errors.Is(err, rpcErr) {
 		t.Errorf("no name: %v", err)
 	}
 }

@@ -21,10 +21,6 @@ var outSize watch.Size = func() (int, int, bool) {
 	return w, h, err == nil
 }
 
-// intervalUsage says how often a follow lists where the runtime has no
-// event stream; the default is a constant (watch.DefaultInterval).
-const intervalUsage = "with no event stream from the runtime (containerd 1.6), list every `DURATION` and report what changed (1s, 500ms, 2)"
-
 // intervalFlag is --interval of the commands that follow or refresh.
 func intervalFlag(dest *string, usage string) cli.Flag {
 	return &cli.StringFlag{Name: "interval", Destination: dest, Usage: usage, DefaultText: watch.DefaultInterval.String()}

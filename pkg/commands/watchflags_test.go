@@ -35,11 +35,6 @@ func (e *env) watch(tty bool, until func(stdout string) bool, args ...string) re
 	}
 }
 
-// frames counts the frames a watch printed (by a line each starts with).
-func frames(out, first string) int {
-	return strings.Count(out, first)
-}
-
 func TestParseInterval(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"": 3 * time.Second, "1s": time.Second, "500ms": 500 * time.Millisecond, "2": 2 * time.Second, "0.25": 250 * time.Millisecond,
