@@ -62,6 +62,9 @@ type Server struct {
 	// HonorImageFilter makes ListImages apply its filter. containerd 1.6
 	// ignores it and returns every image, which is the default here.
 	HonorImageFilter bool
+	// NoCPURates leaves usage_nano_cores empty in derived stats, as
+	// containerd 1.6 does (clients then need two samples for a rate).
+	NoCPURates bool
 	// FsInfo replaces the computed ImageFsInfo reply.
 	FsInfo *runtimeapi.ImageFsInfoResponse
 
