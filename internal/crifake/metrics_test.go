@@ -67,3 +67,19 @@ func TestCheckpointContainer(t *testing.T) {
 	_, err = c.rt.CheckpointContainer(ctx, &runtimeapi.CheckpointContainerRequest{ContainerId: run, Location: filepath.Join(dir, "no", "cp.tar")})
 	wantCode(t, err, codes.Unknown, "failed to write")
 }
+
+// A pod whose stats fail (no cgroup parent) fails ListPodSandboxStats as a
+// whole, as containerd does, unless the filter leaves it out.
+func TestPodStatsError(t *testing.T) {
+	t.Parallel()
+	s, c := start(t)
+	ctx := testCtx(t)
+	web, db, _ := seedPods(s)
+	s.AddPod(web, crifake.WithPodStatsError("cgroupPath is empty"))
+	_, err := c.rt.ListPodSandboxStats(ctx, &runtimeapi.ListPodSandboxStatsRequest{})
+	wantCode(t, err, codes.Unknown, `sandbox "`+web.Id+`": cgroupPath is empty`)
+	_, err = c.rt.PodSandboxStats(ctx, &runtimeapi.PodSandboxStatsRequest{PodSandboxId: web.Id})
+	wantCode(t, err, codes.Unknown, "cgroupPath is empty")
+	must[*runtimeapi.PodSandboxStatsResponse](t)(c.rt.PodSandboxStats(ctx, &runtimeapi.PodSandboxStatsRequest{PodSandboxId: db.Id}))
+	must[*runtimeapi.ListPodSandboxStatsResponse](t)(c.rt.ListPodSandboxStats(ctx, &runtimeapi.ListPodSandboxStatsRequest{Filter: &runtimeapi.PodSandboxStatsFilter{Id: db.Id}}))
+}

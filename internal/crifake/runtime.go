@@ -563,11 +563,15 @@ func (s *Server) PodSandboxStats(_ context.Context, req *runtimeapi.PodSandboxSt
 	if err != nil {
 		return nil, err
 	}
+	if e.statsErr != "" {
+		return nil, status.Errorf(codes.Unknown, "failed getting metrics for sandbox %s: %s", e.pod.Id, e.statsErr)
+	}
 	s.samples++
 	return &runtimeapi.PodSandboxStatsResponse{Stats: s.podStats(e)}, nil
 }
 
-// ListPodSandboxStats filters by Id (exact or unique prefix) and labels.
+// ListPodSandboxStats filters by Id (exact or unique prefix) and labels,
+// and leaves out the sandboxes that are not ready, as containerd does.
 func (s *Server) ListPodSandboxStats(_ context.Context, req *runtimeapi.ListPodSandboxStatsRequest) (*runtimeapi.ListPodSandboxStatsResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -578,6 +582,14 @@ func (s *Server) ListPodSandboxStats(_ context.Context, req *runtimeapi.ListPodS
 	for _, e := range s.pods {
 		if (id != "" && e.pod.Id != id) || !matchLabels(e.pod.Labels, f.GetLabelSelector()) {
 			continue
+		}
+		if e.pod.State != runtimeapi.PodSandboxState_SANDBOX_READY {
+			// containerd: no metrics for a sandbox that is not ready
+			continue
+		}
+		if e.statsErr != "" {
+			// containerd fails the whole list because of one sandbox
+			return nil, status.Errorf(codes.Unknown, "failed to decode sandbox container metrics for sandbox %q: %s", e.pod.Id, e.statsErr)
 		}
 		resp.Stats = append(resp.Stats, s.podStats(e))
 	}
