@@ -90,8 +90,15 @@ func runStats(ctx context.Context, f *Factory, o *statsOptions, arg string) erro
 	}
 	s := &stats.ContainerSampler{RS: rs, Images: f.Image, Filter: o.containers, Interval: o.sample}
 	table := o.out.format == output.TableFormat
-	if !o.watch {
+	sample := func(ctx context.Context) (*stats.ContainerSample, error) {
 		res, err := s.Sample(ctx, table)
+		if err != nil {
+			return nil, unsupported(ctx, rs, err)
+		}
+		return res, nil
+	}
+	if !o.watch {
+		res, err := sample(ctx)
 		if err != nil {
 			return err
 		}
@@ -108,7 +115,7 @@ func runStats(ctx context.Context, f *Factory, o *statsOptions, arg string) erro
 	var trends *statsTrends
 	warned := false
 	return watchFrames(ctx, f, o.out.format, o.every, func(ctx context.Context, w *bytes.Buffer, redraw bool) error {
-		res, err := s.Sample(ctx, table)
+		res, err := sample(ctx)
 		if err != nil {
 			return err
 		}

@@ -66,7 +66,7 @@ func TestStatsUsage(t *testing.T) {
 	}
 	oneError(t, e.run("stats nosuch"), "nosuch")
 	e.srv.Inject("ListContainerStats", crifake.Fault{Code: codes.Unimplemented})
-	oneError(t, e.run("stats"), "does not implement ListContainerStats")
+	oneError(t, e.run("stats"), "crictl: fakeruntime 0.1.0 does not implement ListContainerStats\n")
 }
 
 // containerd 1.6 gives no rate: two samples, --seconds apart.
