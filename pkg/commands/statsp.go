@@ -59,7 +59,7 @@ func newStatspCommand(f *Factory) *cli.Command {
 }
 
 var _ = register(command{name: "statsp", group: groupPods, build: newStatspCommand, args: argPod,
-	usage: "List pod statistics. Stats represent a structured API that will fulfill the Kubelet's /stats/summary endpoint",
+	usage:     "List pod statistics. Stats represent a structured API that will fulfill the Kubelet's /stats/summary endpoint",
 	argsUsage: "[POD]",
 	help: `Shows CPU and memory of the ready pods, sorted by ID, as the reference does, then their namespace,
 the bytes their default network interface received and sent, and their process count, where the
