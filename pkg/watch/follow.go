@@ -39,6 +39,9 @@ type Follower struct {
 
 	containers map[string]*runtimeapi.Container
 	pods       map[string]*runtimeapi.PodSandbox
+	// ctrStage and podStage are how far each one's life has come, as far
+	// as the follower has said (see stageOf).
+	ctrStage, podStage map[string]int
 }
 
 // Follow opens the runtime's event stream, lists the containers and pods
@@ -115,6 +118,19 @@ func quiet(ctx context.Context, err error) error {
 	return err
 }
 
+// PodContainers are the containers of a pod as the follower last knew
+// them (for the event of a change found by listing; see Change.AsEvent).
+// Call it from Follow's callbacks only.
+func (f *Follower) PodContainers(podID string) []*runtimeapi.Container {
+	var out []*runtimeapi.Container
+	for _, c := range sortedByAge(f.containers) {
+		if c.GetPodSandboxId() == podID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // list takes the containers and pods there are.
 func (f *Follower) list(ctx context.Context) error {
 	var (
@@ -134,13 +150,17 @@ func (f *Follower) list(ctx context.Context) error {
 		return cErr
 	}
 	f.pods = make(map[string]*runtimeapi.PodSandbox, len(pr.GetItems()))
+	f.podStage = make(map[string]int, len(pr.GetItems()))
 	for _, p := range pr.GetItems() {
 		f.pods[p.GetId()] = p
+		f.podStage[p.GetId()] = podStage(p.GetState())
 	}
 	f.containers = make(map[string]*runtimeapi.Container, len(cr.GetContainers()))
+	f.ctrStage = make(map[string]int, len(cr.GetContainers()))
 	for _, c := range cr.GetContainers() {
 		if !kube.IsSandboxContainer(c) {
 			f.containers[c.GetId()] = c
+			f.ctrStage[c.GetId()] = containerStage(c.GetState())
 		}
 	}
 	return nil
@@ -248,16 +268,20 @@ func (f *Follower) apply(ev *runtimeapi.ContainerEventResponse) []Change {
 	if pod == nil {
 		pod = f.pods[ctr.GetPodSandboxId()]
 	}
-	want := stateAfter(kind)
-	switch {
-	case kind == Removed && !known:
-		return nil
-	case kind == Removed:
+	if kind == Removed {
+		if !known {
+			return nil
+		}
 		delete(f.containers, id)
-	case known && (kind == Created || old.GetState() == want):
-		return nil
-	default:
-		f.containers[id] = withState(ctr, want)
+		delete(f.ctrStage, id)
+	} else {
+		st := stageOf(kind)
+		if st <= f.ctrStage[id] {
+			// said already, by the lists or by an event
+			return nil
+		}
+		f.ctrStage[id] = st
+		f.containers[id] = withState(ctr, stateAfter(kind))
 	}
 	return []Change{{Time: at, Kind: kind, Container: ctr, Pod: pod, Event: ev}}
 }
@@ -272,19 +296,57 @@ func (f *Follower) applyPod(ev *runtimeapi.ContainerEventResponse, at time.Time,
 	default:
 		pod = &runtimeapi.PodSandbox{Id: id}
 	}
-	ready := old.GetState() == runtimeapi.PodSandboxState_SANDBOX_READY
-	switch {
-	case kind == Removed && !known:
-		return nil
-	case kind == Removed:
+	if kind == Removed {
+		if !known {
+			return nil
+		}
 		delete(f.pods, id)
+		delete(f.podStage, id)
 		return []Change{{Time: at, Kind: kind, Pod: pod, Event: ev}}
-	case known && (kind == Created || kind == Started && ready || kind == Stopped && !ready):
-		f.pods[id] = pod
-		return nil
 	}
 	f.pods[id] = pod
+	st := stageOf(kind)
+	if st <= f.podStage[id] {
+		return nil
+	}
+	f.podStage[id] = st
 	return []Change{{Time: at, Kind: kind, Pod: pod, Event: ev}}
+}
+
+// Stages of a container's or pod's life, which only goes forward: an event
+// of a stage already reached (by the lists or an earlier event) tells
+// nothing new.
+const (
+	stageCreated = iota + 1
+	stageStarted
+	stageEnded
+)
+
+func stageOf(k Kind) int {
+	switch k {
+	case Created:
+		return stageCreated
+	case Started:
+		return stageStarted
+	}
+	return stageEnded
+}
+
+func containerStage(s runtimeapi.ContainerState) int {
+	switch s {
+	case runtimeapi.ContainerState_CONTAINER_CREATED:
+		return stageCreated
+	case runtimeapi.ContainerState_CONTAINER_EXITED:
+		return stageEnded
+	}
+	return stageStarted
+}
+
+func podStage(s runtimeapi.PodSandboxState) int {
+	if s == runtimeapi.PodSandboxState_SANDBOX_READY {
+		return stageStarted
+	}
+	return stageEnded
 }
 
 // withState is a container as c with another state.

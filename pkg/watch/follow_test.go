@@ -212,6 +212,23 @@ func TestFollowPolls(t *testing.T) {
 			t.Errorf("change %+v", c)
 		}
 	}
+	if cs := f.PodContainers(n.pod.Id); len(cs) != 0 {
+		t.Errorf("containers of a removed pod: %v", cs)
+	}
+}
+
+func TestFollowPodContainers(t *testing.T) {
+	n := newFNode(t)
+	f := &Follower{RS: n.rs, Containers: true}
+	err := f.Follow(n.ctx, func() error {
+		if cs := f.PodContainers(n.pod.Id); len(cs) != 1 || cs[0].GetId() != n.run.Id {
+			t.Errorf("containers %v", cs)
+		}
+		return context.Canceled
+	}, func(Change) error { return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("ready's error: %v", err)
+	}
 }
 
 // Pods only: no container list, only the pods' changes.
