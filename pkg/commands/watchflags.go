@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crictl/crictl/pkg/output"
@@ -97,4 +98,43 @@ func jsonLine(w *bytes.Buffer, v any) error {
 	}
 	w.WriteByte('\n')
 	return nil
+}
+
+// intervalUsage says how often a follow lists where the runtime has no
+// event stream; the default is a constant (watch.DefaultInterval).
+const intervalUsage = "with no event stream from the runtime (containerd 1.6), list every `DURATION` and report what changed (1s, 500ms, 2)"
+
+// changeHeader is the header of the lines of changes (events -o table,
+// ps -w, pods -w); kind is TYPE or CHANGE.
+func changeHeader(kind string) []string {
+	return []string{"TIME", kind, "CONTAINER", "NAME", "POD", "NAMESPACE"}
+}
+
+// changeWidths are the widths the lines of changes are padded to: they
+// come one at a time, so the columns cannot be measured first.
+var changeWidths = []int{len(time.RFC3339), 7, output.TruncatedIDLen, 16, 24, 0}
+
+// changeLine is one line of changes: cells escaped, padded to
+// changeWidths with the tables' three spaces, no trailing blanks.
+func changeLine(cells ...string) string {
+	var b strings.Builder
+	for i, c := range cells {
+		c = output.Escape(c)
+		if i > 0 {
+			b.WriteString("   ")
+		}
+		b.WriteString(c)
+		if i < len(cells)-1 && i < len(changeWidths) {
+			for pad := changeWidths[i] - len([]rune(c)); pad > 0; pad-- {
+				b.WriteByte(' ')
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), " ") + "\n"
+}
+
+// changeTime is the time of a change as the lines show it: RFC 3339 to the
+// second, in the local time zone.
+func (f *Factory) changeTime(t time.Time) string {
+	return f.localTime(t.UnixNano()).Format(time.RFC3339)
 }
