@@ -14,6 +14,7 @@ import (
 	"github.com/crictl/crictl/pkg/watch"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+	"google.golang.org/protobuf/proto"
 )
 
 // outSize is the size of the terminal on stdout (a variable for tests).
@@ -104,19 +105,29 @@ func jsonLine(w *bytes.Buffer, v any) error {
 // event stream; the default is a constant (watch.DefaultInterval).
 const intervalUsage = "with no event stream from the runtime (containerd 1.6), list every `DURATION` and report what changed (1s, 500ms, 2)"
 
-// changeHeader is the header of the lines of changes (events -o table,
-// ps -w, pods -w); kind is TYPE or CHANGE.
+// changeHeader is the header of the lines of changes of containers
+// (events -o table, ps -w); kind is TYPE or CHANGE.
 func changeHeader(kind string) []string {
 	return []string{"TIME", kind, "CONTAINER", "NAME", "POD", "NAMESPACE"}
 }
 
-// changeWidths are the widths the lines of changes are padded to: they
-// come one at a time, so the columns cannot be measured first.
-var changeWidths = []int{len(time.RFC3339), 7, output.TruncatedIDLen, 16, 24, 0}
+// The widths the lines of changes are padded to: they come one at a time,
+// so the columns cannot be measured first. A time in RFC 3339 with a zone
+// offset, a change, a short ID, a container name, a pod name; pods -w has
+// a pod name where ps -w has the container's.
+var (
+	changeWidths    = []int{len(time.RFC3339), 7, output.TruncatedIDLen, 16, 24, 0}
+	podChangeWidths = []int{len(time.RFC3339), 7, output.TruncatedIDLen, 32, 0}
+)
 
-// changeLine is one line of changes: cells escaped, padded to
-// changeWidths with the tables' three spaces, no trailing blanks.
+// changeLine is one line of changes of containers: cells escaped, padded
+// to changeWidths with the tables' three spaces, no trailing blanks.
 func changeLine(cells ...string) string {
+	return paddedLine(changeWidths, cells)
+}
+
+// paddedLine pads cells to widths.
+func paddedLine(widths []int, cells []string) string {
 	var b strings.Builder
 	for i, c := range cells {
 		c = output.Escape(c)
@@ -124,13 +135,29 @@ func changeLine(cells ...string) string {
 			b.WriteString("   ")
 		}
 		b.WriteString(c)
-		if i < len(cells)-1 && i < len(changeWidths) {
-			for pad := changeWidths[i] - len([]rune(c)); pad > 0; pad-- {
+		if i < len(cells)-1 && i < len(widths) {
+			for pad := widths[i] - len([]rune(c)); pad > 0; pad-- {
 				b.WriteByte(' ')
 			}
 		}
 	}
 	return strings.TrimRight(b.String(), " ") + "\n"
+}
+
+// changeDoc is the JSON document of a change: its time, its kind and the
+// object that changed under key, in that order.
+func changeDoc(f *Factory, t time.Time, kind, key string, obj proto.Message) (json.RawMessage, error) {
+	raw, err := output.MarshalJSON(obj)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"time":%q,"type":%q,%q:`, f.localTime(t.UnixNano()).Format(time.RFC3339Nano), kind, key)
+	if err := json.Compact(&b, raw); err != nil {
+		return nil, fmt.Errorf("encoding JSON: %w", err)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // changeTime is the time of a change as the lines show it: RFC 3339 to the
