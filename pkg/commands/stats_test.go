@@ -176,3 +176,26 @@ func TestStatsWatchRuntimeGone(t *testing.T) {
 		t.Errorf("exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// stats completes containers, statsp pods, checkpoint containers; the new
+// formats complete after -o.
+func TestStatsCompletion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.node()
+	for _, tc := range []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"stats", ""}, "nginx"},
+		{[]string{"statsp", ""}, "web-5wpwzq2zt6-rg7jx"},
+		{[]string{"checkpoint", "-e", "/tmp", ""}, "coredns"},
+		{[]string{"events", "-o", ""}, "table"},
+		{[]string{"stats", "-o", ""}, "go-template"},
+	} {
+		out := strings.Fields(e.runArgs(append([]string{"__complete"}, tc.words...)...).stdout)
+		if !slices.Contains(out, tc.want) {
+			t.Errorf("__complete %v: %q missing from %v", tc.words, tc.want, out)
+		}
+	}
+}
