@@ -36,8 +36,7 @@ func newStatsCommand(f *Factory) *cli.Command {
 	flags = append(flags, o.out.flags(output.TableFormat, output.JSON, output.YAML, output.GoTemplate)...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "seconds", Aliases: []string{"s"}, Destination: &o.seconds,
-			Usage: "with --watch, refresh every N seconds (default 1); without, when the runtime reports no CPU rate (containerd 1.6), measure CPU over N seconds (default " +
-				strconv.FormatFloat(stats.SampleInterval.Seconds(), 'g', -1, 64) + "); also a duration such as 500ms"},
+			Usage: "with --watch, refresh every N seconds (default 1); without, measure CPU over N seconds (two samples) instead of taking the runtime's rate; also a duration such as 500ms"},
 		&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Destination: &o.watch,
 			Usage: "refresh until Ctrl-C: in place on a terminal, with CPU and memory trends and memory as a share of the limit; a table block (or a JSON line) per refresh elsewhere"})
 	return &cli.Command{
@@ -67,10 +66,11 @@ var _ = register(command{name: "stats", group: groupContainers, build: newStatsC
 	usage: "List container(s) resource usage statistics", argsUsage: "[CONTAINER]",
 	help: `Shows CPU, memory, writable layer and swap use of the running containers (every container
 with -a), sorted by ID, with the pod and namespace of each. CPU is in percent of one core, so it
-can exceed 100: the runtime's own rate where it reports one (containerd 1.7 and later, CRI-O),
-else measured over two samples --seconds apart (0.5 s by default; containerd 1.6). MEM is the
-working set. A container that stops between the calls is left out. CONTAINER (an ID, ID prefix
-or name) selects one container, as --id does.
+can exceed 100: the runtime's own rate where it reports one (containerd does from its second
+stats call on, over the time since the call before, kubelet's on a node); else, or with
+--seconds, measured over two samples 0.5 s (--seconds) apart. MEM is the working set. A
+container that stops between the calls is left out. CONTAINER (an ID, ID prefix or name)
+selects one container, as --id does.
 
 -o json, yaml and go-template print the runtime's stats of the same containers ({"stats": [...]},
 the reference's shape) without waiting for a second sample.`})
@@ -88,7 +88,7 @@ func runStats(ctx context.Context, f *Factory, o *statsOptions, arg string) erro
 		o.containers.ID = id
 		o.containers.All = true
 	}
-	s := &stats.ContainerSampler{RS: rs, Images: f.Image, Filter: o.containers, Interval: o.sample}
+	s := &stats.ContainerSampler{RS: rs, Images: f.Image, Filter: o.containers, Interval: o.sample, Measure: o.seconds != "" && !o.watch}
 	table := o.out.format == output.TableFormat
 	sample := func(ctx context.Context) (*stats.ContainerSample, error) {
 		res, err := s.Sample(ctx, table)

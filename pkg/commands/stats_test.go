@@ -85,7 +85,15 @@ func TestStatsTwoSamples(t *testing.T) {
 	if f := strings.Fields(strings.Split(out, "\n")[1]); f[2] != rate {
 		t.Errorf("CPU %q in %q, want the rate %s", f[2], out, rate)
 	}
+	// --seconds measures even where the runtime gives a rate
+	e.srv.NoCPURates = false
+	e.srv.ResetCalls()
+	e.ok("stats -s 100ms --name nginx")
+	if c := countCalls(e.srv.Calls(), "ListContainerStats"); c != 2 {
+		t.Errorf("%d ListContainerStats with --seconds", c)
+	}
 	// a document needs no second sample
+	e.srv.NoCPURates = true
 	e.srv.ResetCalls()
 	e.ok("stats -o json")
 	if c := countCalls(e.srv.Calls(), "ListContainerStats"); c != 1 {

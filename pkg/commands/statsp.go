@@ -31,8 +31,7 @@ func newStatspCommand(f *Factory) *cli.Command {
 	flags = append(flags, o.out.flags(output.TableFormat, output.JSON, output.YAML, output.GoTemplate)...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "seconds", Aliases: []string{"s"}, Destination: &o.seconds,
-			Usage: "with --watch, refresh every N seconds (default 1); without, when the runtime reports no CPU rate, measure CPU over N seconds (default " +
-				strconv.FormatFloat(stats.SampleInterval.Seconds(), 'g', -1, 64) + "); also a duration such as 500ms"},
+			Usage: "with --watch, refresh every N seconds (default 1); without, measure CPU over N seconds (two samples) instead of taking the runtime's rate; also a duration such as 500ms"},
 		&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Destination: &o.watch,
 			Usage: "refresh until Ctrl-C: in place on a terminal, with CPU and memory trends and memory as a share of the limit; a table block (or a JSON line) per refresh elsewhere"})
 	return &cli.Command{
@@ -82,7 +81,7 @@ func runStatsp(ctx context.Context, f *Factory, o *statspOptions, arg string) er
 		}
 		o.pods.ID = id
 	}
-	s := &stats.PodSampler{RS: rs, Filter: o.pods, Interval: o.sample}
+	s := &stats.PodSampler{RS: rs, Filter: o.pods, Interval: o.sample, Measure: o.seconds != "" && !o.watch}
 	table := o.out.format == output.TableFormat
 	sample := func(ctx context.Context) (*stats.PodSample, error) {
 		res, err := s.Sample(ctx, table)

@@ -56,6 +56,9 @@ type ContainerSampler struct {
 	Interval time.Duration
 	// Sleep waits for d or until ctx is done (tests replace it).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Measure takes the second sample even when the runtime gives rates
+	// (the user asked for CPU over an interval of their choice).
+	Measure bool
 
 	prev map[string]*runtimeapi.ContainerStats
 }
@@ -89,7 +92,7 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 	}
 	rates := HasRates(cpus)
 	prev := s.prev
-	if prev == nil && !rates && twice && hasRunning(list.Items) {
+	if prev == nil && (!rates || s.Measure) && twice && hasRunning(list.Items) {
 		prev = indexStats(stats)
 		if err := s.sleep(ctx, cmp.Or(s.Interval, SampleInterval)); err != nil {
 			return nil, err
@@ -101,7 +104,7 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 		stats = r.GetStats()
 	}
 	res := &ContainerSample{Errs: list.Errs}
-	res.Rows, res.Stats = joinContainers(stats, list, prev, rates)
+	res.Rows, res.Stats = joinContainers(stats, list, prev, rates && !s.Measure)
 	s.prev = indexStats(res.Stats)
 	return res, nil
 }

@@ -147,3 +147,23 @@ func TestContainerSampleTwice(t *testing.T) {
 		t.Error("no error after the context ended")
 	}
 }
+
+// Measure: CPU over the caller's interval, even where the runtime gives a
+// rate (containerd's covers the time since anyone's previous call).
+func TestContainerSampleMeasure(t *testing.T) {
+	n := newNode(t)
+	var slept []time.Duration
+	s := &ContainerSampler{RS: n.rs, Images: noImages, Filter: &kube.ContainerFilter{}, Interval: time.Second, Measure: true,
+		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+	res, err := s.Sample(context.Background(), true)
+	if err != nil || len(slept) != 1 || n.rs.calls != 2 {
+		t.Fatalf("err %v, slept %v, %d calls", err, slept, n.rs.calls)
+	}
+	for _, r := range res.Rows {
+		// the fake: one second and its rate of usage per sample, so the
+		// measured figure equals the rate here
+		if want, _ := RatePercent(r.Stats.GetCpu()); !r.HasCPU || math.Abs(r.CPU-want) > 1e-9 {
+			t.Errorf("%s: %v, want %v", r.Name, r.CPU, want)
+		}
+	}
+}

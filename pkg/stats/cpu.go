@@ -42,10 +42,10 @@ func RatePercent(cur *runtimeapi.CpuUsage) (pct float64, ok bool) {
 }
 
 // HasRates reports whether the runtime fills usage_nano_cores in these
-// samples. containerd 1.6 sends the field empty, and containerd 2 sends 0
-// until it has a previous sample of its own to compare with; so the rates
-// count as filled when some container that has used CPU has a rate above
-// zero. With none, the caller takes a second sample.
+// samples. containerd computes it against the previous stats call anyone
+// made (kubelet's, every 10 s or so on a node) and sends 0 while it has
+// none; so the rates count as filled when some container that has used CPU
+// has a rate above zero. With none, the caller takes a second sample.
 func HasRates(cpus []*runtimeapi.CpuUsage) bool {
 	for _, c := range cpus {
 		if c.GetUsageCoreNanoSeconds().GetValue() > 0 && c.GetUsageNanoCores().GetValue() > 0 {

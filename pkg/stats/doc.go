@@ -5,9 +5,10 @@
 //
 // The CPU figure is the reference's: percent of one core, so it can exceed
 // 100. It comes from the runtime's own rate (usage_nano_cores) when the
-// runtime fills it (containerd 1.7 and later, CRI-O); otherwise from two
+// runtime fills it (containerd does from its second stats call on, over
+// the time since the previous one); otherwise, or when asked to, from two
 // samples of the cumulative usage (usage_core_nano_seconds) taken
-// SampleInterval apart, or, in a watch, from consecutive frames.
+// SampleInterval apart, and in a watch from consecutive frames.
 //
 // The samplers make their calls concurrently (the stats and the lists are
 // independent), keep only containers the selection holds in both the list

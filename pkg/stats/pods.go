@@ -57,9 +57,10 @@ type PodSample struct {
 type PodSampler struct {
 	RS     runtimeapi.RuntimeServiceClient
 	Filter *kube.PodFilter
-	// Interval and Sleep are as for ContainerSampler.
+	// Interval, Sleep and Measure are as for ContainerSampler.
 	Interval time.Duration
 	Sleep    func(ctx context.Context, d time.Duration) error
+	Measure  bool
 
 	prev map[string]*runtimeapi.PodSandboxStats
 }
@@ -79,7 +80,7 @@ func (s *PodSampler) Sample(ctx context.Context, twice bool) (*PodSample, error)
 	}
 	rates := HasRates(cpus)
 	prev := s.prev
-	if prev == nil && !rates && twice && len(stats) > 0 {
+	if prev == nil && (!rates || s.Measure) && twice && len(stats) > 0 {
 		prev = indexPodStats(stats)
 		if err := s.sleep(ctx, cmp.Or(s.Interval, SampleInterval)); err != nil {
 			return nil, err
@@ -97,7 +98,7 @@ func (s *PodSampler) Sample(ctx context.Context, twice bool) (*PodSample, error)
 	res.Stats = stats
 	res.Rows = make([]Pod, len(stats))
 	for i, ps := range stats {
-		res.Rows[i] = podRow(ps, prev[ps.GetAttributes().GetId()], rates)
+		res.Rows[i] = podRow(ps, prev[ps.GetAttributes().GetId()], rates && !s.Measure)
 	}
 	s.prev = indexPodStats(stats)
 	return res, nil
