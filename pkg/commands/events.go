@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strings"
@@ -118,6 +119,7 @@ func runEvents(ctx context.Context, f *Factory, o *eventsOptions) error {
 			f.notef("%v: listing every %s instead", unsupported(ctx, rs, err), o.interval)
 		}}
 	n := 0
+	var buf bytes.Buffer
 	return fl.Follow(ctx, func() error {
 		if o.format == output.TableFormat {
 			if _, err := io.WriteString(f.IO.Out, changeLine(changeHeader("TYPE")...)); err != nil {
@@ -131,26 +133,32 @@ func runEvents(ctx context.Context, f *Factory, o *eventsOptions) error {
 			return nil
 		}
 		ev := ch.AsEvent(fl.PodContainers(ch.Pod.GetId()))
-		var err error
+		buf.Reset()
 		switch o.format {
 		case output.TableFormat:
 			name := "-"
 			if !ch.IsPod() {
 				name = ch.Container.GetMetadata().GetName()
 			}
-			_, err = io.WriteString(f.IO.Out, changeLine(f.changeTime(ch.Time), eventTypeName(ev.GetContainerEventType()),
+			buf.WriteString(changeLine(f.changeTime(ch.Time), eventTypeName(ev.GetContainerEventType()),
 				output.TruncateID(ev.GetContainerId(), "", false), name, ch.Pod.GetMetadata().GetName(), ch.Pod.GetMetadata().GetNamespace()))
 		case output.YAML:
 			if n > 0 {
-				_, err = io.WriteString(f.IO.Out, "---\n")
+				buf.WriteString("---\n")
 			}
-			if err == nil {
-				err = output.Document(f.IO.Out, o.format, nil, ev, f.IO.OutTTY)
+			if err := output.Document(&buf, o.format, nil, ev, f.IO.OutTTY); err != nil {
+				return err
 			}
 		default:
-			err = output.Document(f.IO.Out, o.format, o.tmpl, ev, f.IO.OutTTY)
+			if err := output.Document(&buf, o.format, o.tmpl, ev, f.IO.OutTTY); err != nil {
+				// as the reference: a template that does not fit one
+				// event is reported, and the stream goes on
+				f.warnf("event of %s: %v", ev.GetContainerId(), err)
+				return nil
+			}
 		}
 		n++
+		_, err := f.IO.Out.Write(buf.Bytes())
 		f.flushOut()
 		return err
 	})

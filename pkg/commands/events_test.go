@@ -223,3 +223,20 @@ func TestEventsStreamEnds(t *testing.T) {
 		t.Errorf("Ctrl-C: exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// A template that does not fit one event is reported and the stream goes
+// on, as the reference does.
+func TestEventsTemplateMisfit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	emit := once(func(string) bool { return e.srv.Subscribers() > 0 }, func() {
+		e.srv.Emit(&runtimeapi.ContainerEventResponse{ContainerId: "nopod", ContainerEventType: runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT})
+		e.srv.Emit(&runtimeapi.ContainerEventResponse{ContainerId: "c1", ContainerEventType: runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT,
+			PodSandboxStatus: &runtimeapi.PodSandboxStatus{Id: "p1", Metadata: &runtimeapi.PodSandboxMetadata{Name: "web"}}})
+	})
+	r := e.watch(false, func(out string) bool { emit(out); return strings.Contains(out, "\n") },
+		"events", "-o", "go-template", "--template", "{{.podSandboxStatus.metadata.name}}")
+	if r.code != 0 || r.stdout != "web\n" || !strings.HasPrefix(r.stderr, "crictl: warning: event of nopod: executing template:") {
+		t.Errorf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
