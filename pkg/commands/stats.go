@@ -1,62 +1,35 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
 	"github.com/crictl/crictl/pkg/resolve"
 	"github.com/crictl/crictl/pkg/stats"
-	"github.com/crictl/crictl/pkg/watch"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// trendLen is how many samples a sparkline of stats -w shows.
-const trendLen = 10
-
 type statsOptions struct {
-	filter  filterFlags
-	out     outputOptions
-	watch   bool
-	seconds string
+	filter filterFlags
+	statsFlags
 
 	containers *kube.ContainerFilter
-	// sample is the wait between two one-shot samples, every the refresh
-	// interval of a watch.
-	sample, every time.Duration
 }
 
 func newStatsCommand(f *Factory) *cli.Command {
 	o := &statsOptions{}
 	flags := o.filter.flags(selectionUsage(false, "", "CONTAINER", fImage, fState, fLatest, fLast))
-	flags = append(flags, o.out.flags(output.TableFormat, output.JSON, output.YAML, output.GoTemplate)...)
-	flags = append(flags,
-		&cli.StringFlag{Name: "seconds", Aliases: []string{"s"}, Destination: &o.seconds,
-			Usage: "with --watch, refresh every N seconds (default 1); without, measure CPU over N seconds (two samples) instead of taking the runtime's rate; also a duration such as 500ms"},
-		&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Destination: &o.watch,
-			Usage: "refresh until Ctrl-C: in place on a terminal, with CPU and memory trends and memory as a share of the limit; a table block (or a JSON line) per refresh elsewhere"})
 	return &cli.Command{
-		Flags: flags,
+		Flags: append(flags, o.statsFlags.flags()...),
 		Action: action(func(c *cli.Context) error { return runStats(c.Context, f, o, c.Args().First()) },
 			o.out.validate, func(c *cli.Context) (err error) {
-				cmd := commandPath(c)
-				if c.NArg() > 1 {
-					return usagef(cmd, "unexpected argument %q: stats takes at most one CONTAINER", c.Args().Get(1))
-				}
-				if c.NArg() == 1 && o.filter.id != "" {
-					return usagef(cmd, "give a CONTAINER or --id, not both")
-				}
-				if o.containers, err = o.filter.containerFilter(cmd); err != nil {
+				if err = o.statsFlags.validate(c, "CONTAINER", o.filter.id); err != nil {
 					return err
 				}
-				if o.sample, err = parseInterval(cmd, "seconds", o.seconds, stats.SampleInterval); err != nil {
-					return err
-				}
-				o.every, err = parseInterval(cmd, "seconds", o.seconds, time.Second)
+				o.containers, err = o.filter.containerFilter(commandPath(c))
 				return err
 			}),
 	}
@@ -88,80 +61,19 @@ func runStats(ctx context.Context, f *Factory, o *statsOptions, arg string) erro
 		o.containers.ID = id
 		o.containers.All = true
 	}
-	s := &stats.ContainerSampler{RS: rs, Images: f.Image, Filter: o.containers, Interval: o.sample, Measure: o.seconds != "" && !o.watch}
-	table := o.out.format == output.TableFormat
-	sample := func(ctx context.Context) (*stats.ContainerSample, error) {
-		res, err := s.Sample(ctx, table)
+	s := &stats.ContainerSampler{RS: rs, Images: f.Image, Filter: o.containers, Interval: o.sample, Measure: o.measure(),
+		DocumentOnly: !o.table()}
+	return o.run(ctx, f, func(ctx context.Context) (*statsFrame, error) {
+		res, err := s.Sample(ctx, o.table())
 		if err != nil {
 			return nil, unsupported(ctx, rs, err)
 		}
-		return res, nil
-	}
-	if !o.watch {
-		res, err := sample(ctx)
-		if err != nil {
-			return err
-		}
-		if table {
-			err = statsTable(res.Rows, nil).Write(f.IO.Out, false)
-		} else {
-			err = o.out.document(f, &runtimeapi.ListContainerStatsResponse{Stats: res.Stats})
-		}
-		if err != nil {
-			return err
-		}
-		return f.reportErrors(res.Errs)
-	}
-	var trends *statsTrends
-	warned := false
-	return watchFrames(ctx, f, o.out.format, o.every, func(ctx context.Context, w *bytes.Buffer, redraw bool) error {
-		res, err := sample(ctx)
-		if err != nil {
-			return err
-		}
-		if len(res.Errs) > 0 && !warned {
-			warned = true
-			for _, e := range res.Errs {
-				f.warnf("%v", e)
-			}
-		}
-		if !table {
-			return watchDocument(f, w, &o.out, &runtimeapi.ListContainerStatsResponse{Stats: res.Stats}, redraw)
-		}
-		if redraw && trends == nil {
-			trends = newStatsTrends()
-		}
-		return statsTable(res.Rows, trends).Write(w, false)
+		return &statsFrame{
+			doc:   &runtimeapi.ListContainerStatsResponse{Stats: res.Stats},
+			table: func(t *statsTrends) *output.Table { return statsTable(res.Rows, t) },
+			errs:  res.Errs,
+		}, nil
 	})
-}
-
-// statsTrends are the sparklines of stats -w on a terminal.
-type statsTrends struct {
-	cpu, mem *watch.History
-}
-
-func newStatsTrends() *statsTrends {
-	return &statsTrends{cpu: watch.NewHistory(trendLen), mem: watch.NewHistory(trendLen)}
-}
-
-// endRound forgets the rows that are gone.
-func (t *statsTrends) endRound() {
-	t.cpu.EndRound()
-	t.mem.EndRound()
-}
-
-// cells are the trend columns of a row: CPU and memory sparklines and
-// memory as a share of its limit.
-func (t *statsTrends) cells(id string, cpu float64, hasCPU bool, mem, limit uint64) (cpuTrend, memTrend, share string) {
-	if hasCPU {
-		cpuTrend = watch.Spark(t.cpu.Add(id, cpu), true)
-	}
-	memTrend = watch.Spark(t.mem.Add(id, float64(mem)), false)
-	share = "-"
-	if limit > 0 {
-		share = strconv.FormatFloat(float64(mem)/float64(limit)*100, 'f', 0, 64) + "%"
-	}
-	return cpuTrend, memTrend, share
 }
 
 // statsTable is the reference's table, then POD and NAMESPACE; with trends
@@ -192,13 +104,4 @@ func statsTable(rows []stats.Container, trends *statsTrends) *output.Table {
 		trends.endRound()
 	}
 	return t
-}
-
-// cpuCell is a CPU figure as the reference prints it, or "-" when there is
-// none yet.
-func cpuCell(pct float64, ok bool) string {
-	if !ok {
-		return "-"
-	}
-	return strconv.FormatFloat(pct, 'f', 2, 64)
 }

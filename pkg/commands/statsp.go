@@ -1,11 +1,9 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
@@ -16,42 +14,23 @@ import (
 )
 
 type statspOptions struct {
-	filter  filterFlags
-	out     outputOptions
-	watch   bool
-	seconds string
+	filter filterFlags
+	statsFlags
 
-	pods          *kube.PodFilter
-	sample, every time.Duration
+	pods *kube.PodFilter
 }
 
 func newStatspCommand(f *Factory) *cli.Command {
 	o := &statspOptions{}
 	flags := o.filter.flags(selectionUsage(true, "", "POD", fState, fLatest, fLast))
-	flags = append(flags, o.out.flags(output.TableFormat, output.JSON, output.YAML, output.GoTemplate)...)
-	flags = append(flags,
-		&cli.StringFlag{Name: "seconds", Aliases: []string{"s"}, Destination: &o.seconds,
-			Usage: "with --watch, refresh every N seconds (default 1); without, measure CPU over N seconds (two samples) instead of taking the runtime's rate; also a duration such as 500ms"},
-		&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Destination: &o.watch,
-			Usage: "refresh until Ctrl-C: in place on a terminal, with CPU and memory trends and memory as a share of the limit; a table block (or a JSON line) per refresh elsewhere"})
 	return &cli.Command{
-		Flags: flags,
+		Flags: append(flags, o.statsFlags.flags()...),
 		Action: action(func(c *cli.Context) error { return runStatsp(c.Context, f, o, c.Args().First()) },
 			o.out.validate, func(c *cli.Context) (err error) {
-				cmd := commandPath(c)
-				if c.NArg() > 1 {
-					return usagef(cmd, "unexpected argument %q: statsp takes at most one POD", c.Args().Get(1))
-				}
-				if c.NArg() == 1 && o.filter.id != "" {
-					return usagef(cmd, "give a POD or --id, not both")
-				}
-				if o.pods, err = o.filter.podFilter(cmd); err != nil {
+				if err = o.statsFlags.validate(c, "POD", o.filter.id); err != nil {
 					return err
 				}
-				if o.sample, err = parseInterval(cmd, "seconds", o.seconds, stats.SampleInterval); err != nil {
-					return err
-				}
-				o.every, err = parseInterval(cmd, "seconds", o.seconds, time.Second)
+				o.pods, err = o.filter.podFilter(commandPath(c))
 				return err
 			}),
 	}
@@ -81,51 +60,17 @@ func runStatsp(ctx context.Context, f *Factory, o *statspOptions, arg string) er
 		}
 		o.pods.ID = id
 	}
-	s := &stats.PodSampler{RS: rs, Filter: o.pods, Interval: o.sample, Measure: o.seconds != "" && !o.watch}
-	table := o.out.format == output.TableFormat
-	sample := func(ctx context.Context) (*stats.PodSample, error) {
-		res, err := s.Sample(ctx, table)
+	s := &stats.PodSampler{RS: rs, Filter: o.pods, Interval: o.sample, Measure: o.measure()}
+	return o.run(ctx, f, func(ctx context.Context) (*statsFrame, error) {
+		res, err := s.Sample(ctx, o.table())
 		if err != nil {
 			return nil, unsupported(ctx, rs, err)
 		}
-		return res, nil
-	}
-	if !o.watch {
-		res, err := sample(ctx)
-		if err != nil {
-			return err
-		}
-		if table {
-			err = statspTable(res.Rows, nil).Write(f.IO.Out, false)
-		} else {
-			err = o.out.document(f, &runtimeapi.ListPodSandboxStatsResponse{Stats: res.Stats})
-		}
-		if err != nil {
-			return err
-		}
-		return f.reportErrors(podStatsErrors(res.Failed))
-	}
-	var trends *statsTrends
-	reported := map[string]bool{}
-	return watchFrames(ctx, f, o.out.format, o.every, func(ctx context.Context, w *bytes.Buffer, redraw bool) error {
-		res, err := sample(ctx)
-		if err != nil {
-			return err
-		}
-		// each pod that does not answer is named once, not every refresh
-		for i, pe := range res.Failed {
-			if !reported[pe.ID] {
-				reported[pe.ID] = true
-				f.printError(podStatsErrors(res.Failed[i : i+1])[0])
-			}
-		}
-		if !table {
-			return watchDocument(f, w, &o.out, &runtimeapi.ListPodSandboxStatsResponse{Stats: res.Stats}, redraw)
-		}
-		if redraw && trends == nil {
-			trends = newStatsTrends()
-		}
-		return statspTable(res.Rows, trends).Write(w, false)
+		return &statsFrame{
+			doc:   &runtimeapi.ListPodSandboxStatsResponse{Stats: res.Stats},
+			table: func(t *statsTrends) *output.Table { return statspTable(res.Rows, t) },
+			errs:  podStatsErrors(res.Failed),
+		}, nil
 	})
 }
 

@@ -40,6 +40,9 @@ func commandList(ctr, pod string) []benchCmd {
 		{"pods -o json", []string{"pods", "-o", "json"}, []string{"pods"}},
 		{"images -o json", []string{"images", "-o", "json"}, []string{"images"}},
 		{"ps", []string{"ps"}, []string{"ps-running"}},
+		{"stats", []string{"stats"}, []string{"stats"}},
+		{"stats -o json", []string{"stats", "-o", "json"}, []string{"stats-json"}},
+		{"statsp", []string{"statsp"}, []string{"statsp"}},
 	}
 }
 
@@ -140,6 +143,7 @@ type bench struct {
 	rounds, warmup, rss   int
 	waitIdle              float64
 	waitMax               time.Duration
+	watch                 time.Duration
 }
 
 func (b *bench) cliArgv(args []string) []string {
@@ -293,6 +297,12 @@ func floorRPCs(mode string) string {
 		return "ContainerStatus"
 	case "inspectp":
 		return "PodSandboxStatus"
+	case "stats":
+		return "ListContainerStats ListContainers ListPodSandbox [ListContainerStats]"
+	case "stats-json":
+		return "ListContainerStats ListContainers"
+	case "statsp":
+		return "ListPodSandboxStats [ListPodSandboxStats]"
 	}
 	return "?"
 }
