@@ -59,6 +59,10 @@ type ContainerSampler struct {
 	// Measure takes the second sample even when the runtime gives rates
 	// (the user asked for CPU over an interval of their choice).
 	Measure bool
+	// DocumentOnly: only Stats is wanted (-o json), so the pods are listed
+	// only when the filter needs them; Rows then lack POD and NAMESPACE
+	// where kubelet's labels do not give them.
+	DocumentOnly bool
 
 	prev map[string]*runtimeapi.ContainerStats
 }
@@ -77,7 +81,7 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 	wg.Go(func() {
 		st, stErr = s.RS.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{Filter: filter})
 	})
-	list, err := kube.ListContainers(ctx, s.RS, s.Images, s.Filter, kube.Join{Pods: true})
+	list, err := kube.ListContainers(ctx, s.RS, s.Images, s.Filter, kube.Join{Pods: !s.DocumentOnly})
 	wg.Wait()
 	if err != nil {
 		return nil, err

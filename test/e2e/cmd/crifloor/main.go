@@ -231,7 +231,7 @@ func floorStatsp(ctx context.Context, rt runtimeapi.RuntimeServiceClient) (int, 
 		if lerr != nil {
 			return nil, lerr
 		}
-		out := make([]*runtimeapi.PodSandboxStats, len(ps.GetItems()))
+		got := make([]*runtimeapi.PodSandboxStats, len(ps.GetItems()))
 		sem := make(chan struct{}, 8)
 		var wg sync.WaitGroup
 		for i, p := range ps.GetItems() {
@@ -241,11 +241,17 @@ func floorStatsp(ctx context.Context, rt runtimeapi.RuntimeServiceClient) (int, 
 				defer wg.Done()
 				defer func() { <-sem }()
 				if r, err := rt.PodSandboxStats(ctx, &runtimeapi.PodSandboxStatsRequest{PodSandboxId: p.GetId()}); err == nil {
-					out[i] = r.GetStats()
+					got[i] = r.GetStats()
 				}
 			}()
 		}
 		wg.Wait()
+		var out []*runtimeapi.PodSandboxStats
+		for _, s := range got {
+			if s != nil {
+				out = append(out, s)
+			}
+		}
 		return out, nil
 	}
 	stats, err := list()
