@@ -9,11 +9,11 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// The container events follow containerd 2: every lifecycle RPC sends an
+// The container events follow containerd 2.4: every lifecycle RPC sends an
 // event to every open GetContainerEvents stream, a sandbox's with the
-// sandbox's ID as the container ID. An event carries the pod's status and
-// the statuses of the containers the pod still has: a removed container is
-// not among them, and a removed sandbox's event has no pod status.
+// sandbox's ID as the container ID. An event carries the pod's status
+// (already ready in a sandbox's created event) and the statuses of the
+// containers the pod still has: a removed container is not among them.
 // containerd 1.6 has no event stream: Inject a fault with code
 // Unimplemented into "GetContainerEvents".
 

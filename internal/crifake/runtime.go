@@ -154,8 +154,8 @@ func (s *Server) RemovePodSandbox(_ context.Context, req *runtimeapi.RemovePodSa
 		s.dropCtr(c.ctr.Id)
 		s.ctrEvent(c, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
 	}
-	s.dropPod(e.pod.Id)
 	s.podEvent(e.pod, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
+	s.dropPod(e.pod.Id)
 	return &runtimeapi.RemovePodSandboxResponse{}, nil
 }
 
