@@ -98,7 +98,7 @@ func (f *Follower) Follow(ctx context.Context, ready func() error, fn func(Chang
 			case errors.Is(err, io.EOF):
 				return ErrStreamEnded
 			case status.Code(err) == codes.Unavailable:
-				return fmt.Errorf("lost the runtime: the event stream ended: %s", status.Convert(err).Message())
+				return fmt.Errorf("lost the runtime: its event stream broke off (%s)", transportMessage(err))
 			}
 			return err
 		case ev := <-events:
@@ -109,6 +109,16 @@ func (f *Follower) Follow(ctx context.Context, ready func() error, fn func(Chang
 			}
 		}
 	}
+}
+
+// transportMessage is gRPC's own words for a broken connection: the
+// connection's error wording assumes a connection that never worked.
+func transportMessage(err error) string {
+	var ce *cri.Error
+	if errors.As(err, &ce) && ce.Cause != nil {
+		err = ce.Cause
+	}
+	return status.Convert(err).Message()
 }
 
 func quiet(ctx context.Context, err error) error {

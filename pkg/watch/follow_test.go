@@ -263,7 +263,7 @@ func TestFollowStreamEnds(t *testing.T) {
 	}
 	n = newFNode(t)
 	_, err = n.follow(t, &Follower{RS: n.rs, Containers: true}, -1, n.srv.Close)
-	if err == nil || !strings.Contains(err.Error(), "lost the runtime") {
+	if err == nil || !strings.Contains(err.Error(), "lost the runtime: its event stream broke off") {
 		t.Errorf("err %v", err)
 	}
 	// the runtime gone before the first list
