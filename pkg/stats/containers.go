@@ -24,8 +24,7 @@ type Container struct {
 	// available bytes), else 0.
 	Memory, MemoryLimit uint64
 	Disk, Inodes, Swap  uint64
-	// Stats is the runtime's sample; State and PodID come from the list.
-	Stats *runtimeapi.ContainerStats
+	// State and PodID come from the list.
 	State runtimeapi.ContainerState
 	PodID string
 }
@@ -36,7 +35,7 @@ type ContainerSample struct {
 	// stats, sorted by ID (as the reference sorts them).
 	Rows []Container
 	// Stats are the runtime's stats of those containers, sorted by ID: the
-	// document `stats -o json` prints.
+	// document `stats -o json` prints (only with DocumentOnly).
 	Stats []*runtimeapi.ContainerStats
 	// Errs are errors that did not stop the sample (the pod list failed:
 	// POD and NAMESPACE come from kubelet's labels).
@@ -64,7 +63,8 @@ type ContainerSampler struct {
 	// where kubelet's labels do not give them.
 	DocumentOnly bool
 
-	prev map[string]*runtimeapi.ContainerStats
+	// prev is the CPU of the previous sample, by container ID.
+	prev map[string]*runtimeapi.CpuUsage
 }
 
 // Sample lists the selected containers and their stats concurrently. When
@@ -81,7 +81,17 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 	wg.Go(func() {
 		st, stErr = s.RS.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{Filter: filter})
 	})
+	// The lists come back long before the stats (containerd takes ~1 ms a
+	// container for these): only what the rows need is kept of them, so
+	// their replies are garbage by the time the stats are decoded.
 	list, err := kube.ListContainers(ctx, s.RS, s.Images, s.Filter, kube.Join{Pods: !s.DocumentOnly})
+	var sel map[string]member
+	var errs []error
+	running := false
+	if err == nil {
+		sel, running, errs = selected(list)
+	}
+	list = nil
 	wg.Wait()
 	if err != nil {
 		return nil, err
@@ -90,14 +100,16 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 		return nil, stErr
 	}
 	stats := st.GetStats()
+	st = nil
 	cpus := make([]*runtimeapi.CpuUsage, len(stats))
 	for i, cs := range stats {
 		cpus[i] = cs.GetCpu()
 	}
 	rates := HasRates(cpus)
 	prev := s.prev
-	if prev == nil && (!rates || s.Measure) && twice && hasRunning(list.Items) {
-		prev = indexStats(stats)
+	if prev == nil && (!rates || s.Measure) && twice && running {
+		prev = cpuByID(stats)
+		stats = nil
 		if err := s.sleep(ctx, cmp.Or(s.Interval, SampleInterval)); err != nil {
 			return nil, err
 		}
@@ -107,10 +119,32 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 		}
 		stats = r.GetStats()
 	}
-	res := &ContainerSample{Errs: list.Errs}
-	res.Rows, res.Stats = joinContainers(stats, list, prev, rates && !s.Measure)
-	s.prev = indexStats(res.Stats)
+	res := &ContainerSample{Errs: errs}
+	var kept []*runtimeapi.ContainerStats
+	res.Rows, kept = joinContainers(stats, sel, prev, rates && !s.Measure)
+	if s.DocumentOnly {
+		res.Stats = kept
+	}
+	s.prev = cpuByID(kept)
 	return res, nil
+}
+
+// member is what a row needs of a container the selection holds.
+type member struct {
+	name, pod, namespace, podID string
+	state                       runtimeapi.ContainerState
+}
+
+// selected keeps what the rows need of the listed containers, and tells
+// whether any runs.
+func selected(list *kube.Containers) (sel map[string]member, running bool, errs []error) {
+	sel = make(map[string]member, len(list.Items))
+	for _, c := range list.Items {
+		pod, ns := list.Pods.PodOf(c)
+		sel[c.GetId()] = member{name: c.GetMetadata().GetName(), pod: pod, namespace: ns, podID: c.GetPodSandboxId(), state: c.GetState()}
+		running = running || c.GetState() == runtimeapi.ContainerState_CONTAINER_RUNNING
+	}
+	return sel, running, list.Errs
 }
 
 func (s *ContainerSampler) sleep(ctx context.Context, d time.Duration) error {
@@ -144,34 +178,22 @@ func (s *ContainerSampler) statsFilter() *runtimeapi.ContainerStatsFilter {
 	return f
 }
 
-func hasRunning(cs []*runtimeapi.Container) bool {
-	for _, c := range cs {
-		if c.GetState() == runtimeapi.ContainerState_CONTAINER_RUNNING {
-			return true
-		}
-	}
-	return false
-}
-
-func indexStats(stats []*runtimeapi.ContainerStats) map[string]*runtimeapi.ContainerStats {
-	m := make(map[string]*runtimeapi.ContainerStats, len(stats))
+// cpuByID keeps the CPU of each container's stats.
+func cpuByID(stats []*runtimeapi.ContainerStats) map[string]*runtimeapi.CpuUsage {
+	m := make(map[string]*runtimeapi.CpuUsage, len(stats))
 	for _, s := range stats {
-		m[s.GetAttributes().GetId()] = s
+		m[s.GetAttributes().GetId()] = s.GetCpu()
 	}
 	return m
 }
 
-// joinContainers keeps the stats of the listed containers, sorted by ID,
-// and makes their rows.
-func joinContainers(stats []*runtimeapi.ContainerStats, list *kube.Containers, prev map[string]*runtimeapi.ContainerStats,
+// joinContainers keeps the stats of the selected containers, sorted by
+// ID, and makes their rows.
+func joinContainers(stats []*runtimeapi.ContainerStats, sel map[string]member, prev map[string]*runtimeapi.CpuUsage,
 	rates bool) ([]Container, []*runtimeapi.ContainerStats) {
-	byID := make(map[string]*runtimeapi.Container, len(list.Items))
-	for _, c := range list.Items {
-		byID[c.GetId()] = c
-	}
-	kept := make([]*runtimeapi.ContainerStats, 0, min(len(stats), len(byID)))
+	kept := make([]*runtimeapi.ContainerStats, 0, min(len(stats), len(sel)))
 	for _, s := range stats {
-		if byID[s.GetAttributes().GetId()] != nil {
+		if _, ok := sel[s.GetAttributes().GetId()]; ok {
 			kept = append(kept, s)
 		}
 	}
@@ -180,25 +202,21 @@ func joinContainers(stats []*runtimeapi.ContainerStats, list *kube.Containers, p
 	})
 	rows := make([]Container, len(kept))
 	for i, s := range kept {
-		c := byID[s.GetAttributes().GetId()]
-		pod, ns := list.Pods.PodOf(c)
+		id := s.GetAttributes().GetId()
+		m := sel[id]
 		r := Container{
-			ID: c.GetId(), Name: c.GetMetadata().GetName(), Pod: pod, Namespace: ns,
+			ID: id, Name: m.name, Pod: m.pod, Namespace: m.namespace,
 			Memory: s.GetMemory().GetWorkingSetBytes().GetValue(),
 			Disk:   s.GetWritableLayer().GetUsedBytes().GetValue(),
 			Inodes: s.GetWritableLayer().GetInodesUsed().GetValue(),
 			Swap:   s.GetSwap().GetSwapUsageBytes().GetValue(),
-			Stats:  s, State: c.GetState(), PodID: c.GetPodSandboxId(),
+			State:  m.state, PodID: m.podID,
 		}
 		if avail := s.GetMemory().GetAvailableBytes().GetValue(); avail > 0 {
 			r.MemoryLimit = r.Memory + avail
 		}
-		if c.GetState() == runtimeapi.ContainerState_CONTAINER_RUNNING {
-			var p *runtimeapi.CpuUsage
-			if ps := prev[c.GetId()]; ps != nil {
-				p = ps.GetCpu()
-			}
-			r.CPU, r.HasCPU = cpuFigure(p, s.GetCpu(), rates)
+		if m.state == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			r.CPU, r.HasCPU = cpuFigure(prev[id], s.GetCpu(), rates)
 		} else {
 			// A container that does not run uses no CPU.
 			r.HasCPU = true

@@ -24,25 +24,27 @@ func rowNames(rows []Container) []string {
 
 func TestContainerSampleJoinsAndSorts(t *testing.T) {
 	n := newNode(t)
+	rate := rateRecorder(n)
 	s := &ContainerSampler{RS: n.rs, Images: noImages, Filter: &kube.ContainerFilter{},
 		Sleep: func(context.Context, time.Duration) error { t.Error("slept with rates at hand"); return nil }}
 	res, err := s.Sample(context.Background(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// running containers only, pause ones left out, sorted by ID
-	if len(res.Rows) != 3 || len(res.Stats) != 3 {
-		t.Fatalf("rows %v", rowNames(res.Rows))
+	// running containers only, pause ones left out, sorted by ID; no
+	// document unless asked for
+	if len(res.Rows) != 3 || res.Stats != nil {
+		t.Fatalf("rows %v, %d stats", rowNames(res.Rows), len(res.Stats))
 	}
 	if !slices.IsSortedFunc(res.Rows, func(a, b Container) int { return compareStrings(a.ID, b.ID) }) {
 		t.Errorf("not sorted by ID: %v", res.Rows)
 	}
 	for _, r := range res.Rows {
-		if r.Stats.GetAttributes().GetId() != r.ID || !r.HasCPU || r.Memory == 0 {
+		if !r.HasCPU || r.Memory == 0 {
 			t.Errorf("row %+v", r)
 		}
 		// the fake's rate: (1 + h%50) million nano cores
-		if want, _ := RatePercent(r.Stats.GetCpu()); r.CPU != want {
+		if want := rate[r.ID]; r.CPU != want {
 			t.Errorf("%s: CPU %v, want the runtime's rate %v", r.Name, r.CPU, want)
 		}
 		if r.Name == "nginx" && (r.Pod != "web-z" || r.Namespace != "default") {
@@ -63,13 +65,14 @@ func TestContainerSampleJoinsAndSorts(t *testing.T) {
 	if got := rowNames(res.Rows); len(got) != 2 || !slices.Contains(got, "coredns-x/coredns") || !slices.Contains(got, "kube-proxy-y/kube-proxy") {
 		t.Errorf("kube-system: %v", got)
 	}
-	// -a: the exited container, with no CPU use
-	s = &ContainerSampler{RS: n.rs, Images: noImages, Filter: &kube.ContainerFilter{ID: n.old.Id, All: true}}
+	// -a: the exited container, with no CPU use; the document
+	s = &ContainerSampler{RS: n.rs, Images: noImages, Filter: &kube.ContainerFilter{ID: n.old.Id, All: true}, DocumentOnly: true}
 	if res, err = s.Sample(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Rows) != 1 || res.Rows[0].CPU != 0 || !res.Rows[0].HasCPU || res.Rows[0].State != runtimeapi.ContainerState_CONTAINER_EXITED {
-		t.Errorf("exited container: %+v", res.Rows)
+	if len(res.Rows) != 1 || res.Rows[0].CPU != 0 || !res.Rows[0].HasCPU || res.Rows[0].State != runtimeapi.ContainerState_CONTAINER_EXITED ||
+		len(res.Stats) != 1 || res.Stats[0].GetAttributes().GetId() != n.old.Id {
+		t.Errorf("exited container: %+v, stats %v", res.Rows, res.Stats)
 	}
 }
 
@@ -152,6 +155,7 @@ func TestContainerSampleTwice(t *testing.T) {
 // rate (containerd's covers the time since anyone's previous call).
 func TestContainerSampleMeasure(t *testing.T) {
 	n := newNode(t)
+	rate := rateRecorder(n)
 	var slept []time.Duration
 	s := &ContainerSampler{RS: n.rs, Images: noImages, Filter: &kube.ContainerFilter{}, Interval: time.Second, Measure: true,
 		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
@@ -162,8 +166,20 @@ func TestContainerSampleMeasure(t *testing.T) {
 	for _, r := range res.Rows {
 		// the fake: one second and its rate of usage per sample, so the
 		// measured figure equals the rate here
-		if want, _ := RatePercent(r.Stats.GetCpu()); !r.HasCPU || math.Abs(r.CPU-want) > 1e-9 {
+		if want := rate[r.ID]; !r.HasCPU || math.Abs(r.CPU-want) > 1e-9 {
 			t.Errorf("%s: %v, want %v", r.Name, r.CPU, want)
 		}
 	}
+}
+
+// rateRecorder records the fake's rate (percent) of every container in
+// each stats reply.
+func rateRecorder(n *node) map[string]float64 {
+	rate := map[string]float64{}
+	n.rs.ctrStats = func(r *runtimeapi.ListContainerStatsResponse, _ int) {
+		for _, s := range r.Stats {
+			rate[s.GetAttributes().GetId()], _ = RatePercent(s.GetCpu())
+		}
+	}
+	return rate
 }
