@@ -91,7 +91,6 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 	if err == nil {
 		sel, running, errs = selected(list)
 	}
-	list = nil
 	wg.Wait()
 	if err != nil {
 		return nil, err
@@ -100,7 +99,6 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 		return nil, stErr
 	}
 	stats := st.GetStats()
-	st = nil
 	cpus := make([]*runtimeapi.CpuUsage, len(stats))
 	for i, cs := range stats {
 		cpus[i] = cs.GetCpu()
@@ -109,7 +107,6 @@ func (s *ContainerSampler) Sample(ctx context.Context, twice bool) (*ContainerSa
 	prev := s.prev
 	if prev == nil && (!rates || s.Measure) && twice && running {
 		prev = cpuByID(stats)
-		stats = nil
 		if err := s.sleep(ctx, cmp.Or(s.Interval, SampleInterval)); err != nil {
 			return nil, err
 		}
