@@ -62,7 +62,8 @@ type PodSampler struct {
 	Sleep    func(ctx context.Context, d time.Duration) error
 	Measure  bool
 
-	prev map[string]*runtimeapi.PodSandboxStats
+	// prev is the CPU of the previous sample, by pod ID.
+	prev map[string]*runtimeapi.CpuUsage
 }
 
 // Sample asks for the stats of the selected pods (see PodSample) and, as
@@ -81,7 +82,7 @@ func (s *PodSampler) Sample(ctx context.Context, twice bool) (*PodSample, error)
 	rates := HasRates(cpus)
 	prev := s.prev
 	if prev == nil && (!rates || s.Measure) && twice && len(stats) > 0 {
-		prev = indexPodStats(stats)
+		prev = podCPUByID(stats)
 		if err := s.sleep(ctx, cmp.Or(s.Interval, SampleInterval)); err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (s *PodSampler) Sample(ctx context.Context, twice bool) (*PodSample, error)
 	for i, ps := range stats {
 		res.Rows[i] = podRow(ps, prev[ps.GetAttributes().GetId()], rates && !s.Measure)
 	}
-	s.prev = indexPodStats(stats)
+	s.prev = podCPUByID(stats)
 	return res, nil
 }
 
@@ -114,7 +115,7 @@ func (s *PodSampler) sleep(ctx context.Context, d time.Duration) error {
 // list asks for the stats of the selected pods with ListPodSandboxStats,
 // or one PodSandboxStats per ready pod when the list fails as a whole;
 // only, when not nil, limits the per-pod calls to those pods.
-func (s *PodSampler) list(ctx context.Context, res *PodSample, only map[string]*runtimeapi.PodSandboxStats) ([]*runtimeapi.PodSandboxStats, error) {
+func (s *PodSampler) list(ctx context.Context, res *PodSample, only map[string]*runtimeapi.CpuUsage) ([]*runtimeapi.PodSandboxStats, error) {
 	r, err := s.RS.ListPodSandboxStats(ctx, &runtimeapi.ListPodSandboxStatsRequest{Filter: &runtimeapi.PodSandboxStatsFilter{
 		Id: s.Filter.ID, LabelSelector: s.Filter.Labels.Exact,
 	}})
@@ -178,10 +179,11 @@ func wholeListFailure(ctx context.Context, err error) bool {
 	return true
 }
 
-func indexPodStats(stats []*runtimeapi.PodSandboxStats) map[string]*runtimeapi.PodSandboxStats {
-	m := make(map[string]*runtimeapi.PodSandboxStats, len(stats))
+// podCPUByID keeps the CPU of each pod's stats.
+func podCPUByID(stats []*runtimeapi.PodSandboxStats) map[string]*runtimeapi.CpuUsage {
+	m := make(map[string]*runtimeapi.CpuUsage, len(stats))
 	for _, s := range stats {
-		m[s.GetAttributes().GetId()] = s
+		m[s.GetAttributes().GetId()] = podCPU(s)
 	}
 	return m
 }
@@ -197,13 +199,9 @@ func podCPU(s *runtimeapi.PodSandboxStats) *runtimeapi.CpuUsage {
 	return nil
 }
 
-func podRow(s, prev *runtimeapi.PodSandboxStats, rates bool) Pod {
+func podRow(s *runtimeapi.PodSandboxStats, prevCPU *runtimeapi.CpuUsage, rates bool) Pod {
 	md := s.GetAttributes().GetMetadata()
 	r := Pod{ID: s.GetAttributes().GetId(), Name: md.GetName(), Namespace: md.GetNamespace(), Stats: s}
-	var prevCPU *runtimeapi.CpuUsage
-	if prev != nil {
-		prevCPU = podCPU(prev)
-	}
 	r.CPU, r.HasCPU = cpuFigure(prevCPU, podCPU(s), rates)
 	var avail uint64
 	var net *runtimeapi.NetworkUsage
