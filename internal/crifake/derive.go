@@ -147,6 +147,15 @@ func (s *Server) ctrStats(e *ctrEntry) *runtimeapi.ContainerStats {
 		cpuTotal = (1+h%7)*1_000_000_000 + s.samples*cores
 		mem = (1 + h%64) << 20
 	}
+	// as containerd: the limit less the working set, 0 without a limit
+	var avail uint64
+	if limit := e.resources.GetLinux().GetMemoryLimitInBytes(); limit > 0 && uint64(limit) > mem {
+		avail = uint64(limit) - mem
+	}
+	rate := u64(cores)
+	if s.NoCPURates {
+		rate = &runtimeapi.UInt64Value{}
+	}
 	return &runtimeapi.ContainerStats{
 		Attributes: &runtimeapi.ContainerAttributes{
 			Id:          c.Id,
@@ -157,13 +166,14 @@ func (s *Server) ctrStats(e *ctrEntry) *runtimeapi.ContainerStats {
 		Cpu: &runtimeapi.CpuUsage{
 			Timestamp:            ts,
 			UsageCoreNanoSeconds: u64(cpuTotal),
-			UsageNanoCores:       u64(cores),
+			UsageNanoCores:       rate,
 		},
 		Memory: &runtimeapi.MemoryUsage{
 			Timestamp:       ts,
 			WorkingSetBytes: u64(mem),
 			UsageBytes:      u64(mem),
 			RssBytes:        u64(mem / 2),
+			AvailableBytes:  u64(avail),
 		},
 		WritableLayer: &runtimeapi.FilesystemUsage{
 			Timestamp:  ts,
@@ -205,7 +215,9 @@ func (s *Server) podStats(e *podEntry) *runtimeapi.PodSandboxStats {
 		cs := s.ctrStats(c)
 		linux.Containers = append(linux.Containers, cs)
 		linux.Cpu.UsageCoreNanoSeconds.Value += cs.GetCpu().GetUsageCoreNanoSeconds().GetValue()
-		linux.Cpu.UsageNanoCores.Value += cs.GetCpu().GetUsageNanoCores().GetValue()
+		if !s.NoCPURates {
+			linux.Cpu.UsageNanoCores.Value += cs.GetCpu().GetUsageNanoCores().GetValue()
+		}
 		linux.Memory.WorkingSetBytes.Value += cs.GetMemory().GetWorkingSetBytes().GetValue()
 		linux.Memory.UsageBytes.Value += cs.GetMemory().GetUsageBytes().GetValue()
 		linux.Memory.RssBytes.Value += cs.GetMemory().GetRssBytes().GetValue()

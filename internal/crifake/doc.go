@@ -33,6 +33,14 @@
 // ListenHang, ListenReadNoAnswer, ListenClose, ListenHTTP1 and StaleSocket
 // serve misbehaving sockets.
 //
+// Events, metrics and checkpoints follow containerd 2 (events.go,
+// metrics.go): the lifecycle RPCs send events to every GetContainerEvents
+// stream, ExitContainer makes a container exit on its own, Emit sends any
+// event and EndEvents ends the streams; ListMetricDescriptors and
+// ListPodSandboxMetrics answer cAdvisor-named metrics; CheckpointContainer
+// writes a placeholder archive. Inject a fault with code Unimplemented to
+// play containerd 1.6, which has none of them.
+//
 // Socket paths are limited to 107 bytes; use ShortTempDir (Start does)
 // rather than t.TempDir.
 package crifake

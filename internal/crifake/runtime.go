@@ -107,6 +107,8 @@ func (s *Server) RunPodSandbox(_ context.Context, req *runtimeapi.RunPodSandboxR
 		e.ip = fmt.Sprintf("10.88.%d.%d", (n>>8)&0xff, n&0xff)
 	}
 	s.putPod(e)
+	s.podEvent(e.pod, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
+	s.podEvent(e.pod, runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
 }
 
@@ -125,6 +127,7 @@ func (s *Server) StopPodSandbox(_ context.Context, req *runtimeapi.StopPodSandbo
 	}
 	if e.pod.State != runtimeapi.PodSandboxState_SANDBOX_NOTREADY {
 		e.setPodState(runtimeapi.PodSandboxState_SANDBOX_NOTREADY)
+		s.podEvent(e.pod, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
 	}
 	return &runtimeapi.StopPodSandboxResponse{}, nil
 }
@@ -141,15 +144,17 @@ func (s *Server) RemovePodSandbox(_ context.Context, req *runtimeapi.RemovePodSa
 	if err != nil {
 		return nil, err
 	}
-	var doomed []string
+	var doomed []*ctrEntry
 	for _, c := range s.ctrs {
 		if c.ctr.PodSandboxId == e.pod.Id {
-			doomed = append(doomed, c.ctr.Id)
+			doomed = append(doomed, c)
 		}
 	}
-	for _, id := range doomed {
-		s.dropCtr(id)
+	for _, c := range doomed {
+		s.dropCtr(c.ctr.Id)
+		s.ctrEvent(c, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
 	}
+	s.podEvent(e.pod, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
 	s.dropPod(e.pod.Id)
 	return &runtimeapi.RemovePodSandboxResponse{}, nil
 }
@@ -259,6 +264,7 @@ func (s *Server) CreateContainer(_ context.Context, req *runtimeapi.CreateContai
 		e.resources = &runtimeapi.ContainerResources{Linux: r}
 	}
 	s.putCtr(e)
+	s.ctrEvent(e, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
 }
 
@@ -277,6 +283,7 @@ func (s *Server) StartContainer(_ context.Context, req *runtimeapi.StartContaine
 		return nil, status.Errorf(codes.Unknown, "sandbox container %q is not running", pod.pod.Id)
 	}
 	e.setCtrState(runtimeapi.ContainerState_CONTAINER_RUNNING, s.now())
+	s.ctrEvent(e, runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)
 	return &runtimeapi.StartContainerResponse{}, nil
 }
 
@@ -298,6 +305,7 @@ func (s *Server) stopCtr(e *ctrEntry) {
 	switch e.ctr.State {
 	case runtimeapi.ContainerState_CONTAINER_RUNNING, runtimeapi.ContainerState_CONTAINER_UNKNOWN:
 		e.setCtrState(runtimeapi.ContainerState_CONTAINER_EXITED, s.now())
+		s.ctrEvent(e, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
 	}
 }
 
@@ -314,6 +322,7 @@ func (s *Server) RemoveContainer(_ context.Context, req *runtimeapi.RemoveContai
 		return nil, err
 	}
 	s.dropCtr(e.ctr.Id)
+	s.ctrEvent(e, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
 	return &runtimeapi.RemoveContainerResponse{}, nil
 }
 
@@ -554,11 +563,15 @@ func (s *Server) PodSandboxStats(_ context.Context, req *runtimeapi.PodSandboxSt
 	if err != nil {
 		return nil, err
 	}
+	if e.statsErr != "" {
+		return nil, status.Errorf(codes.Unknown, "failed getting metrics for sandbox %s: %s", e.pod.Id, e.statsErr)
+	}
 	s.samples++
 	return &runtimeapi.PodSandboxStatsResponse{Stats: s.podStats(e)}, nil
 }
 
-// ListPodSandboxStats filters by Id (exact or unique prefix) and labels.
+// ListPodSandboxStats filters by Id (exact or unique prefix) and labels,
+// and leaves out the sandboxes that are not ready, as containerd does.
 func (s *Server) ListPodSandboxStats(_ context.Context, req *runtimeapi.ListPodSandboxStatsRequest) (*runtimeapi.ListPodSandboxStatsResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -569,6 +582,14 @@ func (s *Server) ListPodSandboxStats(_ context.Context, req *runtimeapi.ListPodS
 	for _, e := range s.pods {
 		if (id != "" && e.pod.Id != id) || !matchLabels(e.pod.Labels, f.GetLabelSelector()) {
 			continue
+		}
+		if e.pod.State != runtimeapi.PodSandboxState_SANDBOX_READY {
+			// containerd: no metrics for a sandbox that is not ready
+			continue
+		}
+		if e.statsErr != "" {
+			// containerd fails the whole list because of one sandbox
+			return nil, status.Errorf(codes.Unknown, "failed to decode sandbox container metrics for sandbox %q: %s", e.pod.Id, e.statsErr)
 		}
 		resp.Stats = append(resp.Stats, s.podStats(e))
 	}

@@ -62,6 +62,9 @@ type Server struct {
 	// HonorImageFilter makes ListImages apply its filter. containerd 1.6
 	// ignores it and returns every image, which is the default here.
 	HonorImageFilter bool
+	// NoCPURates leaves usage_nano_cores empty in derived stats, as
+	// containerd 1.6 does (clients then need two samples for a rate).
+	NoCPURates bool
 	// FsInfo replaces the computed ImageFsInfo reply.
 	FsInfo *runtimeapi.ImageFsInfoResponse
 
@@ -82,6 +85,7 @@ type Server struct {
 	streamer StreamServer
 	urls     map[string]string
 	pullErrs map[string]error
+	events   eventHub
 
 	grpc      *grpc.Server
 	done      chan struct{}

@@ -28,6 +28,7 @@ type podEntry struct {
 	config   *runtimeapi.PodSandboxConfig // from RunPodSandbox or WithPodConfig
 	logDir   string                       // WithPodLogDirectory
 	pid      uint32
+	statsErr string
 }
 
 type ctrEntry struct {
@@ -100,6 +101,13 @@ func WithPodStats(st *runtimeapi.PodSandboxStats) PodOption {
 // WithPodPID sets the sandbox pid shown in the verbose info.
 func WithPodPID(pid uint32) PodOption {
 	return func(e *podEntry) { e.pid = pid }
+}
+
+// WithPodStatsError makes the pod's stats fail with msg, as containerd's
+// do for a sandbox without a cgroup parent: PodSandboxStats of the pod,
+// and ListPodSandboxStats as a whole whenever it would list the pod.
+func WithPodStatsError(msg string) PodOption {
+	return func(e *podEntry) { e.statsErr = msg }
 }
 
 // ContainerOption adjusts a container added with AddContainer.

@@ -180,6 +180,34 @@ func floorInspect(ctx context.Context, rt runtimeapi.RuntimeServiceClient, _ run
 	return err
 }
 
+// floorStats makes the stats and the lists concurrently, as stats does
+// (the fake reports rates, so there is no second sample); json leaves out
+// the pods.
+func floorStats(json bool) floorCall {
+	return func(ctx context.Context, rt runtimeapi.RuntimeServiceClient, im runtimeapi.ImageServiceClient, n *benchNode) error {
+		errs := make(chan error, 2)
+		go func() {
+			_, err := rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{Filter: &runtimeapi.ContainerStatsFilter{}})
+			errs <- err
+		}()
+		go func() {
+			if json {
+				errs <- nil
+				return
+			}
+			errs <- floorPods(ctx, rt, im, n)
+		}()
+		_, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{
+			State: &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}}})
+		return errors.Join(err, <-errs, <-errs)
+	}
+}
+
+func floorStatsp(ctx context.Context, rt runtimeapi.RuntimeServiceClient, _ runtimeapi.ImageServiceClient, _ *benchNode) error {
+	_, err := rt.ListPodSandboxStats(ctx, &runtimeapi.ListPodSandboxStatsRequest{Filter: &runtimeapi.PodSandboxStatsFilter{}})
+	return err
+}
+
 // floor dials a fresh connection (as every crictl run does) and makes the
 // calls.
 func (n *benchNode) floor(call floorCall) error {
@@ -257,6 +285,9 @@ func BenchmarkDoctor(b *testing.B) {
 func BenchmarkInspect(b *testing.B) {
 	benchCommand(b, floorInspect, "inspect", "ID")
 }
+func BenchmarkStats(b *testing.B)     { benchCommand(b, floorStats(false), "stats") }
+func BenchmarkStatsJSON(b *testing.B) { benchCommand(b, floorStats(true), "stats", "-o", "json") }
+func BenchmarkStatsp(b *testing.B)    { benchCommand(b, floorStatsp, "statsp") }
 
 // BenchmarkRunVersionFlag is the fixed in-process cost of every command:
 // building the command tree, parsing the flags, resolving the

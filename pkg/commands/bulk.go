@@ -67,7 +67,7 @@ func (r *reporter) warn(format string, args ...any) {
 func (r *reporter) note(msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.f.note(msg)
+	r.f.notef("%s", msg)
 }
 
 // result ends the command: interrupted, exit 1 when any object failed (each

@@ -72,7 +72,7 @@ func redacted[R proto.Message](on bool, r R) R {
 func inspectAll[R proto.Message](ctx context.Context, f *Factory, out *outputOptions, ids []string, errs []error, in inspected[R]) error {
 	if len(ids) == 0 && len(errs) == 0 {
 		// The reference's words; nothing to print is not a failure.
-		f.note("No IDs provided or nothing found per filter")
+		f.notef("No IDs provided or nothing found per filter")
 		return nil
 	}
 	resps := make([]R, len(ids))

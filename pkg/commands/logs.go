@@ -147,7 +147,7 @@ func runLogs(ctx context.Context, f *Factory, o *logsOptions, arg string) error 
 		f.printError(p)
 	}
 	if o.reopen {
-		f.note("Container logs reopened")
+		f.notef("Container logs reopened")
 	}
 
 	var stdout, stderr io.Writer = f.IO.Out, f.IO.ErrOut

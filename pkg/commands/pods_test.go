@@ -1,9 +1,12 @@
 package commands
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func TestPodsGolden(t *testing.T) {
@@ -67,5 +70,45 @@ func TestPodsNameAndNamespaceRules(t *testing.T) {
 	r := e.run("pods --name x --exact --regex")
 	if r.code != 1 || !strings.Contains(r.stderr, "--regex and --exact cannot be used together") {
 		t.Errorf("--regex --exact: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestPodsWatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	n := e.node()
+	act := once(func(out string) bool { return strings.Contains(out, "TIME") && e.srv.Subscribers() > 0 }, func() {
+		ctx := context.Background()
+		for _, id := range []string{n.web.Id, n.proxy.Id} {
+			if _, err := e.srv.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+				t.Error(err)
+			}
+		}
+		if _, err := e.srv.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: n.web.Id}); err != nil {
+			t.Error(err)
+		}
+	})
+	r := e.watch(false, func(out string) bool { act(out); return strings.Count(out, "\n") >= 6 }, "pods", "-w", "--namespace", "default")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d stderr %q", r.code, r.stderr)
+	}
+	golden(t, "pods/watch", r.stdout)
+}
+
+// YAML: the list, then each change as a document of its own.
+func TestPodsWatchYAML(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	n := e.node()
+	act := once(func(out string) bool { return strings.Contains(out, "items:") && e.srv.Subscribers() > 0 }, func() {
+		if _, err := e.srv.StopPodSandbox(context.Background(), &runtimeapi.StopPodSandboxRequest{PodSandboxId: n.extra.Id}); err != nil {
+			t.Error(err)
+		}
+	})
+	r := e.watch(false, func(out string) bool { act(out); return strings.Contains(out, "type: stopped") }, "pods", "-w", "-o", "yaml", "--name", "metrics-agent")
+	docs := strings.Split(r.stdout, "---\n")
+	if r.code != 0 || len(docs) != 2 || !strings.HasPrefix(docs[0], "items:\n") || !strings.Contains(docs[1], "pod:\n  annotations:") ||
+		!strings.Contains(docs[1], "time: \"2026-01-02T04:14:05Z\"\n") {
+		t.Errorf("exit %d stdout %q", r.code, r.stdout)
 	}
 }

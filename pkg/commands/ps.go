@@ -8,6 +8,7 @@ import (
 
 	"github.com/crictl/crictl/pkg/kube"
 	"github.com/crictl/crictl/pkg/output"
+	"github.com/crictl/crictl/pkg/watch"
 	"github.com/urfave/cli/v2"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -15,6 +16,7 @@ import (
 type psOptions struct {
 	filter       filterFlags
 	list         listFlags
+	follow       followOptions
 	resolveImage bool
 
 	containers *kube.ContainerFilter
@@ -24,14 +26,21 @@ func newPsCommand(f *Factory) *cli.Command {
 	o := &psOptions{}
 	flags := append(o.filter.flags(selectionUsage(false, "", "")),
 		&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Destination: &o.resolveImage, Usage: "show the image's repository:tag instead of its ID"})
+	flags = append(flags, o.list.flags("container", "IDs")...)
 	return &cli.Command{
 		UsageText: "crictl ps [options]",
-		Flags:     append(flags, o.list.flags("container", "IDs")...),
-		Action: action(func(c *cli.Context) error { return runPs(c.Context, f, o) },
-			noArgs, o.list.out.validate, func(c *cli.Context) (err error) {
-				o.containers, err = o.filter.containerFilter(commandPath(c))
+		Flags:     append(flags, o.follow.flags("containers")...),
+		Action: action(func(c *cli.Context) error {
+			if o.follow.watch {
+				return runPsWatch(c.Context, f, o)
+			}
+			return runPs(c.Context, f, o)
+		}, noArgs, o.list.out.validate, func(c *cli.Context) (err error) {
+			if o.containers, err = o.filter.containerFilter(commandPath(c)); err != nil {
 				return err
-			}),
+			}
+			return o.follow.validate(c, &o.list, o.filter.latest, o.filter.last)
+		}),
 	}
 }
 
@@ -58,6 +67,53 @@ func runPs(ctx context.Context, f *Factory, o *psOptions) error {
 		return err
 	}
 	return f.reportErrors(res.Errs)
+}
+
+// runPsWatch prints the list as ps does, then a line for each change of
+// a container the filters select (whatever its state), until Ctrl-C.
+func runPsWatch(ctx context.Context, f *Factory, o *psOptions) error {
+	rs, err := f.Runtime()
+	if err != nil {
+		return err
+	}
+	var img *runtimeapi.Image
+	return o.follow.follow(ctx, f, rs, &o.list, followed{
+		containers: true,
+		list: func(ctx context.Context) (any, *output.Table, error) {
+			doc := o.list.out.isDocument()
+			res, err := kube.ListContainers(ctx, rs, f.Image, o.containers, kube.Join{Pods: !doc, Images: o.resolveImage && !doc})
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, e := range res.Errs {
+				f.warnf("%v", e)
+			}
+			if o.containers.Image != "" {
+				img = res.Images.Find(o.containers.Image)
+			}
+			return &runtimeapi.ListContainersResponse{Containers: res.Items},
+				psTable(res, f.Now(), o.list.noTrunc, o.resolveImage, o.list.out.format == output.Wide), nil
+		},
+		match: func(ch watch.Change) bool {
+			pods := kube.PodIndex{}
+			if ch.Pod != nil {
+				pods[ch.Pod.GetId()] = ch.Pod
+			}
+			return !ch.IsPod() && o.containers.MatchContainer(ch.Container, pods, img)
+		},
+		header: changeHeader("CHANGE"),
+		widths: changeWidths,
+		line: func(ch watch.Change) []string {
+			pods := kube.PodIndex{}
+			if ch.Pod != nil {
+				pods[ch.Pod.GetId()] = ch.Pod
+			}
+			pod, ns := pods.PodOf(ch.Container)
+			return []string{f.changeTime(ch.Time), string(ch.Kind), output.TruncateID(ch.Container.GetId(), "", o.list.noTrunc),
+				ch.Container.GetMetadata().GetName(), pod, ns}
+		},
+		key: "container",
+	})
 }
 
 func psTable(res *kube.Containers, now time.Time, noTrunc, resolve, wide bool) *output.Table {

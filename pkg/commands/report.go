@@ -17,10 +17,10 @@ func (f *Factory) errorf(format string, args ...any) {
 	f.printError(fmt.Errorf(format, args...))
 }
 
-// note tells the user something on stderr that is neither data nor a
-// failure, e.g. that there was nothing to do.
-func (f *Factory) note(msg string) {
-	fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(msg))
+// notef tells the user something that is neither data nor a problem (a
+// change made, nothing to do), in the words given.
+func (f *Factory) notef(format string, args ...any) {
+	fmt.Fprintf(f.IO.ErrOut, "crictl: %s\n", oneLine(fmt.Sprintf(format, args...)))
 }
 
 // warnf reports something that did not fail the command.

@@ -101,36 +101,49 @@ func ListContainers(ctx context.Context, rs runtimeapi.RuntimeServiceClient, ima
 		res.Images = ir.Images
 	}
 
-	var podIDs map[string]bool
-	if f.Pod != "" && !IsFullID(f.Pod) {
-		podIDs = map[string]bool{}
-		for id, p := range res.Pods {
-			if strings.HasPrefix(id, f.Pod) || p.GetMetadata().GetName() == f.Pod {
-				podIDs[id] = true
-			}
-		}
-	}
 	var img *runtimeapi.Image
 	if f.Image != "" {
 		img = res.Images.Find(f.Image)
 	}
 	for _, c := range cr.Containers {
-		if IsSandboxContainer(c) {
-			continue
+		if f.MatchContainer(c, res.Pods, img) {
+			res.Items = append(res.Items, c)
 		}
-		_, ns := res.Pods.PodOf(c)
-		if !f.Match(c.GetMetadata().GetName(), ns, c.GetLabels()) {
-			continue
-		}
-		if podIDs != nil && !podIDs[c.GetPodSandboxId()] {
-			continue
-		}
-		if f.Image != "" && !ContainerUses(c, f.Image, img) {
-			continue
-		}
-		res.Items = append(res.Items, c)
 	}
 	SortNewestFirst(res.Items)
 	res.Items = Limit(res.Items, f.Latest, f.Last)
 	return res, nil
+}
+
+// MatchContainer reports whether the filter selects c, a container of one
+// of pods, leaving out what only a whole list can tell (the state, which
+// the runtime applies, and --latest/--last); img is the image f.Image
+// names, if known. Pause containers are never selected.
+func (f *ContainerFilter) MatchContainer(c *runtimeapi.Container, pods PodIndex, img *runtimeapi.Image) bool {
+	if IsSandboxContainer(c) || !strings.HasPrefix(c.GetId(), f.ID) {
+		return false
+	}
+	_, ns := pods.PodOf(c)
+	if !f.Match(c.GetMetadata().GetName(), ns, c.GetLabels()) {
+		return false
+	}
+	if f.Pod != "" {
+		id := c.GetPodSandboxId()
+		p, known := pods[id]
+		switch {
+		case IsFullID(f.Pod):
+			if id != f.Pod {
+				return false
+			}
+		case !known || (!strings.HasPrefix(id, f.Pod) && p.GetMetadata().GetName() != f.Pod):
+			return false
+		}
+	}
+	return f.Image == "" || ContainerUses(c, f.Image, img)
+}
+
+// MatchPod reports whether the filter selects p, leaving out the state and
+// --latest/--last.
+func (f *PodFilter) MatchPod(p *runtimeapi.PodSandbox) bool {
+	return strings.HasPrefix(p.GetId(), f.ID) && f.Match(p.GetMetadata().GetName(), p.GetMetadata().GetNamespace(), p.GetLabels())
 }

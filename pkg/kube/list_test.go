@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +111,46 @@ func TestListContainers(t *testing.T) {
 	boom := errors.New("dial")
 	if _, err := ListContainers(ctx, rs, func() (runtimeapi.ImageServiceClient, error) { return nil, boom }, &ContainerFilter{}, Join{}); err != nil {
 		t.Errorf("image service dialed: %v", err)
+	}
+}
+
+// MatchContainer and MatchPod select single objects as the lists do (a
+// watch filters what changes with them).
+func TestMatchOne(t *testing.T) {
+	dns := &runtimeapi.PodSandbox{Id: strings.Repeat("a", 64), Metadata: &runtimeapi.PodSandboxMetadata{Name: "coredns-x", Namespace: "kube-system"}}
+	pods := IndexPods([]*runtimeapi.PodSandbox{dns})
+	c := &runtimeapi.Container{Id: "c1", PodSandboxId: dns.Id, Metadata: &runtimeapi.ContainerMetadata{Name: "coredns"},
+		Image: &runtimeapi.ImageSpec{Image: "coredns:1"}, Labels: map[string]string{"app": "dns"}}
+	ns, _ := NamespaceMatcher("kube-system", false)
+	other, _ := NamespaceMatcher("default", false)
+	for _, tc := range []struct {
+		f    ContainerFilter
+		want bool
+	}{
+		{ContainerFilter{}, true},
+		{ContainerFilter{Selector: Selector{Namespace: ns}}, true},
+		{ContainerFilter{Selector: Selector{Namespace: other}}, false},
+		{ContainerFilter{Pod: "coredns-x"}, true},
+		{ContainerFilter{Pod: "aaaa"}, true},
+		{ContainerFilter{Pod: dns.Id}, true},
+		{ContainerFilter{Pod: "web"}, false},
+		{ContainerFilter{ID: "c"}, true},
+		{ContainerFilter{ID: "d"}, false},
+		{ContainerFilter{Image: "coredns:1"}, true},
+		{ContainerFilter{Image: "nginx"}, false},
+		{ContainerFilter{Selector: Selector{Labels: Labels{Exact: map[string]string{"app": "web"}}}}, false},
+	} {
+		if got := tc.f.MatchContainer(c, pods, nil); got != tc.want {
+			t.Errorf("%+v: %v", tc.f, got)
+		}
+	}
+	if (&ContainerFilter{Pod: "coredns-x"}).MatchContainer(c, PodIndex{}, nil) {
+		t.Error("a pod name matched a container whose pod is not known")
+	}
+	if (&ContainerFilter{}).MatchContainer(&runtimeapi.Container{Metadata: &runtimeapi.ContainerMetadata{Name: "POD"}}, pods, nil) {
+		t.Error("a pause container matched")
+	}
+	if !(&PodFilter{Selector: Selector{Namespace: ns}, ID: "aa"}).MatchPod(dns) || (&PodFilter{Selector: Selector{Namespace: other}}).MatchPod(dns) {
+		t.Error("MatchPod")
 	}
 }

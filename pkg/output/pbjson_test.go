@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -128,8 +129,28 @@ func TestEncoderMatchesProtojson(t *testing.T) {
 	}
 	if !supported((&runtimeapi.Container{}).ProtoReflect().Descriptor()) ||
 		!supported((&runtimeapi.PodSandbox{}).ProtoReflect().Descriptor()) ||
-		!supported((&runtimeapi.Image{}).ProtoReflect().Descriptor()) {
+		!supported((&runtimeapi.Image{}).ProtoReflect().Descriptor()) ||
+		!supported((&runtimeapi.ContainerStats{}).ProtoReflect().Descriptor()) ||
+		!supported((&runtimeapi.PodSandboxStats{}).ProtoReflect().Descriptor()) {
 		t.Errorf("the list items are not covered by the fast encoder")
+	}
+}
+
+// The floating point fields (pressure stall averages) in every form
+// protojson writes: exponents at both ends, NaN, the infinities, -0.
+func TestEncoderFloats(t *testing.T) {
+	t.Parallel()
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -2.5, 1.0 / 3, 1e-6, 9.99e-7, 1.5e-7, 1e20, 1e21, 1.234e25, -3e-9,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		m := &runtimeapi.PsiData{Total: 1, Avg10: v, Avg60: -v, Avg300: v * 7}
+		want := reference(t, m)
+		got, err := marshalProto(nil, m, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%v:\n%s\nwant\n%s", v, got, want)
+		}
 	}
 }
 

@@ -4,7 +4,7 @@
 // runtime down.
 //
 //	cribench [-pods N] [-rounds R] [-warmup W] [-rss K] [-jobs J] [-only REGEX]
-//	         [-wait-idle P [-wait-max D]]
+//	         [-wait-idle P [-wait-max D]] [-watch D]
 //	         [-crictl bin/crictl] [-floor bin/crifloor] [-rusage bin/crirusage]
 //
 // Per command, crictl and the floor run alternately (CLI F, F CLI, ...)
@@ -20,6 +20,8 @@
 // on the machine is left alone: the harness claims its own bridge and
 // subnet. On a shared machine, -wait-idle 85 waits (after populating)
 // until the CPUs were at least 85% idle over 5 seconds before measuring.
+// -watch 10m then runs each watch mode for ten minutes and reports its
+// resident set after the first minute, at the end and at its peak.
 package main
 
 import (
@@ -61,6 +63,7 @@ func run() int {
 	waitIdle := fs.Float64("wait-idle", 0, "before measuring, wait until the CPUs were at least this many percent idle over 5s (0: do not wait)")
 	waitMax := fs.Duration("wait-max", 20*time.Minute, "longest wait for -wait-idle; then measure anyway")
 	only := fs.String("only", "", "regular expression: run only the commands whose label matches")
+	watchFor := fs.Duration("watch", 0, "also run each watch (stats -w, statsp -w, ps -w) this long and report its resident set over time (0: not)")
 	crictl := fs.String("crictl", "bin/crictl", "crictl binary")
 	floor := fs.String("floor", "bin/crifloor", "floor binary (./test/e2e/cmd/crifloor)")
 	rusage := fs.String("rusage", "bin/crirusage", "rusage helper (./test/e2e/cmd/crirusage)")
@@ -83,7 +86,7 @@ func run() int {
 			return 2
 		}
 	}
-	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss, waitIdle: *waitIdle, waitMax: *waitMax}
+	b := &bench{rounds: *rounds, warmup: *warmup, rss: *rss, waitIdle: *waitIdle, waitMax: *waitMax, watch: *watchFor}
 	for _, p := range []struct {
 		dst  *string
 		path string
@@ -303,6 +306,11 @@ func benchmark(ctx context.Context, env *harness.Env, b *bench, have []*harness.
 		fmt.Fprintln(w, "worst ratio: - (no command with a floor succeeded)")
 	} else {
 		fmt.Fprintf(w, "worst ratio: %.2f (%s)\n", worst, worstLabel)
+	}
+	if b.watch > 0 {
+		if err := b.watchReport(ctx, w, b.watch, logf); err != nil {
+			return nil, fmt.Errorf("watch: %w", err)
+		}
 	}
 	return pods, nil
 }

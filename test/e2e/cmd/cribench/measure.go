@@ -44,6 +44,9 @@ func commandList(ctr, pod string) []benchCmd {
 		{"pods -o json", []string{"pods", "-o", "json"}, []string{"pods"}, false},
 		{"images -o json", []string{"images", "-o", "json"}, []string{"images"}, false},
 		{"ps", []string{"ps"}, []string{"ps-running"}, false},
+		{"stats", []string{"stats"}, []string{"stats"}, false},
+		{"stats -o json", []string{"stats", "-o", "json"}, []string{"stats-json"}, false},
+		{"statsp", []string{"statsp"}, []string{"statsp"}, false},
 		// the bench node has findings (the exited migrate containers):
 		// --fail-on never keeps the exit code 0
 		// the floor is doctor's list calls; its per-object calls depend on
@@ -172,6 +175,7 @@ type bench struct {
 	rounds, warmup, rss   int
 	waitIdle              float64
 	waitMax               time.Duration
+	watch                 time.Duration
 }
 
 func (b *bench) cliArgv(args []string) []string {
@@ -329,6 +333,12 @@ func floorRPCs(mode string) string {
 		return "Status Version ListPodSandbox ListContainers ImageFsInfo"
 	case "doctor-stats":
 		return "Status Version ListPodSandbox ListContainers ImageFsInfo ListContainerStats"
+	case "stats":
+		return "ListContainerStats ListContainers ListPodSandbox [ListContainerStats]"
+	case "stats-json":
+		return "ListContainerStats ListContainers"
+	case "statsp":
+		return "ListPodSandboxStats [ListPodSandboxStats]"
 	}
 	return "?"
 }
