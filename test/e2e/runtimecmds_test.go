@@ -72,7 +72,7 @@ func TestCheckpointReal(t *testing.T) {
 	env := needCommand(t, "checkpoint")
 	c := samples.Container("web")
 	dir := t.TempDir()
-	out, errOut, code := crictl(t, env, "checkpoint", "--export", filepath.Join(dir, "web.tar"), "web")
+	out, errOut, code := crictl(t, env, "checkpoint", "--export", filepath.Join(dir, "web.tar"), "--namespace", "default", "web")
 	switch {
 	case code == 0:
 		if out != c.ID+"\n" {
