@@ -64,6 +64,7 @@ func run() int {
 	waitMax := fs.Duration("wait-max", 20*time.Minute, "longest wait for -wait-idle; then measure anyway")
 	only := fs.String("only", "", "regular expression: run only the commands whose label matches")
 	watchFor := fs.Duration("watch", 0, "also run each watch (stats -w, statsp -w, ps -w) this long and report its resident set over time (0: not)")
+	runtimeFlag := fs.String("runtime", string(harness.Containerd), "the runtime to start: containerd (Debian's 1.6) or containerd2 (2.4, built from the module proxy and cached)")
 	crictl := fs.String("crictl", "bin/crictl", "crictl binary")
 	floor := fs.String("floor", "bin/crifloor", "floor binary (./test/e2e/cmd/crifloor)")
 	rusage := fs.String("rusage", "bin/crirusage", "rusage helper (./test/e2e/cmd/crirusage)")
@@ -77,6 +78,11 @@ func run() int {
 	sizes, err := parseSizes(*podsFlag)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cribench: -pods (or BENCH_PODS) %q: %v\n", *podsFlag, err)
+		return 2
+	}
+	kinds, err := harness.ParseRuntimes(*runtimeFlag)
+	if err != nil || len(kinds) != 1 {
+		fmt.Fprintf(os.Stderr, "cribench: -runtime %q: want one of containerd, containerd2\n", *runtimeFlag)
 		return 2
 	}
 	var onlyRE *regexp.Regexp
@@ -126,8 +132,8 @@ func run() int {
 	for prefix > 16 && (1<<(32-prefix))-3 < sizes[len(sizes)-1] {
 		prefix--
 	}
-	sctx, scancel := context.WithTimeout(ctx, 5*time.Minute)
-	env, err := harness.Start(sctx, harness.Options{SubnetPrefixLen: prefix, Logf: logf})
+	sctx, scancel := context.WithTimeout(ctx, 20*time.Minute) // a cold containerd 2 build included
+	env, err := harness.Start(sctx, harness.Options{Runtime: kinds[0], SubnetPrefixLen: prefix, Logf: logf})
 	scancel()
 	if err != nil {
 		logf("the runtime did not start: %v", err)

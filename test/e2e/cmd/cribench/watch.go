@@ -23,7 +23,8 @@ var watchCmds = [][]string{
 // watchResult is the resident set of one watch over time.
 type watchResult struct {
 	args                  []string
-	early, last, peak     float64 // MiB: after the first minute, at the end, the highest
+	early, last, peak     float64       // MiB: after the first minute, at the end, the highest
+	cpuEarly, cpuLast     time.Duration // CPU time (user+system) after the first minute, at the end
 	samples               int
 	outBytes              int
 	code                  int
@@ -60,10 +61,15 @@ func (b *bench) watchRSS(ctx context.Context, args []string, d, step time.Durati
 		if err != nil {
 			break // it ended
 		}
+		cpu, err := cpuTime(cmd.Process.Pid)
+		if err != nil {
+			break
+		}
 		mib := float64(kib) / 1024
 		rss = append(rss, mib)
+		r.cpuLast = cpu
 		if time.Since(start) <= r.warmupAfter {
-			r.early = mib
+			r.early, r.cpuEarly = mib, cpu
 		}
 	}
 	_ = cmd.Process.Signal(os.Interrupt)
@@ -90,19 +96,44 @@ func vmRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
 }
 
+// cpuTime reads a process's user and system CPU time from /proc/PID/stat
+// (fields 14 and 15, in clock ticks of 10 ms on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// the command name (field 2) may hold spaces: count from its ")"
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
 // watchReport measures every watch for d and writes their table.
 func (b *bench) watchReport(ctx context.Context, w io.Writer, d time.Duration, logf func(string, ...any)) error {
 	step := max(min(d/60, 10*time.Second), time.Second)
 	fmt.Fprintf(w, "\n### Watches over %v (resident set read every %v)\n\n", d, step)
-	fmt.Fprintln(w, "| command | RSS MiB after the first minute | RSS MiB at the end | peak RSS MiB | output bytes | exit |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| command | RSS MiB after the first minute | RSS MiB at the end | peak RSS MiB | CPU ms in the first minute | CPU ms after it | output bytes | exit |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
 	for _, args := range watchCmds {
 		logf("watching %s for %v", strings.Join(args, " "), d)
 		r, err := b.watchRSS(ctx, args, d, step)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "| `%s` | %.1f | %.1f | %.1f | %d | %d |\n", strings.Join(args, " "), r.early, r.last, r.peak, r.outBytes, r.code)
+		fmt.Fprintf(w, "| `%s` | %.1f | %.1f | %.1f | %d | %d | %d | %d |\n", strings.Join(args, " "), r.early, r.last, r.peak,
+			r.cpuEarly.Milliseconds(), (r.cpuLast - r.cpuEarly).Milliseconds(), r.outBytes, r.code)
 		if r.stderr != "" {
 			fmt.Fprintf(w, "\n- `%s`: %s\n", strings.Join(args, " "), r.stderr)
 		}
