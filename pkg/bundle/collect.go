@@ -351,6 +351,9 @@ type ctrItem struct {
 	// exit code and reason of a container that is not running.
 	exitCode int32
 	reason   string
+	// statusFailed: its status could not be had for the summary; the
+	// manifest says why, and the inspect does not ask again.
+	statusFailed bool
 }
 
 // node are the answers of the node-wide calls.
@@ -610,9 +613,11 @@ func (r *run) statusesForSummary(ctx context.Context, pods []*podItem) {
 			resp, err = r.rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.ctr.GetId()})
 			return err
 		})
-		if err == nil {
-			c.exitCode, c.reason = resp.GetStatus().GetExitCode(), resp.GetStatus().GetReason()
+		if err != nil {
+			c.statusFailed = true
+			return
 		}
+		c.exitCode, c.reason = resp.GetStatus().GetExitCode(), resp.GetStatus().GetReason()
 	})
 }
 

@@ -524,3 +524,89 @@ func TestBundleInterrupted(t *testing.T) {
 		t.Errorf("errors:\n%s", errs)
 	}
 }
+
+// Matrix case 13, the bundle's part: a reply that cannot be decoded
+// (invalid UTF-8 on the wire) is an error naming the RPC in the manifest,
+// and the bundle goes on with everything else.
+func TestBundleInvalidUTF8Reply(t *testing.T) {
+	t.Parallel()
+	n := newFakeNode(t, 2*time.Second)
+	s := n.seed()
+	// One container's status holds invalid UTF-8 (its list entry does not).
+	bad := crifake.KubeletContainer(s.web, "sidecar", 0, "docker.io/library/busybox:1.36", runtimeapi.ContainerState_CONTAINER_EXITED, ago(time.Hour))
+	n.srv.AddContainer(bad, crifake.WithExitCode(1), crifake.WithReason("Error", "bad byte "+crifake.BadUTF8))
+	// And a pod's list entry does: ListPodSandbox as a whole fails.
+	odd := crifake.KubeletPod("odd-0", "default", 0, ago(time.Hour), true)
+	odd.Annotations["note"] = "bad byte " + crifake.BadUTF8
+	n.srv.AddPod(odd)
+
+	a, res := n.take(Options{})
+	// One error per undecodable reply (the pod stats carry the pod's
+	// annotations too), each once, naming the RPC.
+	errs := a.errorsOf(t)
+	for _, want := range []string{
+		"pods/default/web-5wpwzq2zt6-rg7jx/sidecar rpc ContainerStatus: ",
+		"node rpc ListPodSandbox: ",
+		"node rpc ListPodSandboxStats: ",
+	} {
+		i := strings.Index(errs, want)
+		if i < 0 || !strings.Contains(strings.SplitN(errs[i:], "\n", 2)[0], "invalid UTF-8") || strings.Count(errs, want) != 1 {
+			t.Errorf("errors lack %q ... invalid UTF-8, once:\n%s", want, errs)
+		}
+	}
+	if res.Errors() != 3 || a.manifest(t).Complete {
+		t.Errorf("%d errors, want the 3 undecodable replies:\n%s", res.Errors(), errs)
+	}
+	// Everything else is there: the containers (placed by kubelet's labels
+	// without the pod list), their documents and logs, the images.
+	for _, want := range []string{
+		"containers.json", "images.json", "version.json",
+		"pods/default/web-5wpwzq2zt6-rg7jx/nginx/container.json", "pods/default/web-5wpwzq2zt6-rg7jx/nginx/current.log",
+		"pods/kube-system/coredns-5d78c9869d-x2kqv/coredns/container.json",
+		"images/" + component(crifake.ImageID("docker.io/library/nginx:1.27")) + ".json",
+	} {
+		if _, ok := a.files[want]; !ok {
+			t.Errorf("%s missing: %q", want, a.names)
+		}
+	}
+	if _, ok := a.files["pods/default/web-5wpwzq2zt6-rg7jx/sidecar/container.json"]; ok {
+		t.Errorf("a container.json for the status that could not be decoded")
+	}
+	if sum := string(a.files["summary.txt"]); !strings.Contains(sum, "ListPodSandbox") {
+		t.Errorf("summary.txt does not say the pod list failed:\n%s", sum)
+	}
+	a.checkSums(t)
+}
+
+// Matrix case 46, the bundle's part: log content is kept byte for byte,
+// escape sequences, control characters and invalid UTF-8 included (the
+// bundle is data, not a terminal); only the time and stream are rewritten.
+func TestBundleLogBytesKept(t *testing.T) {
+	t.Parallel()
+	n := newFakeNode(t, 2*time.Second)
+	pod := crifake.KubeletPod("evil-0", "default", 0, ago(time.Hour), true)
+	n.srv.AddPod(pod)
+	n.srv.AddContainer(crifake.KubeletContainer(pod, "app", 0, "busybox", runtimeapi.ContainerState_CONTAINER_RUNNING, ago(time.Hour)))
+	contents := []string{
+		"\x1b[2J\x1b[H\x1b]0;owned\x07title",
+		"bell\x07 tab\t cr\r back\b del\x7f c1\u009b bidi\u202e",
+		"invalid \xff\xfe utf-8 \xc3",
+		"nul \x00 byte",
+	}
+	var log, want strings.Builder
+	for i, c := range contents {
+		ts := testNow.Add(time.Duration(i) * time.Second)
+		fmt.Fprintf(&log, "%s stdout F %s\n", ts.Format(time.RFC3339Nano), c)
+		fmt.Fprintf(&want, "%s stdout %s\n", ts.Format("2006-01-02T15:04:05.000000000Z"), c)
+	}
+	n.writeLog(logPath(pod, "app", 0), log.String())
+	for _, o := range []Options{{}, {NoRedact: true}} {
+		a, res := n.take(o)
+		if res.Errors() != 0 {
+			t.Fatalf("errors:\n%s", a.errorsOf(t))
+		}
+		if got := string(a.files["pods/default/evil-0/app/current.log"]); got != want.String() {
+			t.Errorf("NoRedact %v: current.log\n%q\nwant\n%q", o.NoRedact, got, want.String())
+		}
+	}
+}

@@ -51,6 +51,10 @@ func (r *run) inspectPod(ctx context.Context, p *podItem) []doc {
 	}
 	r.prog.step()
 	for _, c := range p.ctrs {
+		if c.statusFailed {
+			r.prog.step()
+			continue
+		}
 		var resp *runtimeapi.ContainerStatusResponse
 		d, err := r.call(ctx, c.dir, "ContainerStatus", false, func(ctx context.Context) (err error) {
 			resp, err = r.rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.ctr.GetId(), Verbose: true})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crictl/crictl/internal/crifake"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 // Matrix case 49: whatever the umask, the archive is 0600 and a directory
@@ -212,5 +216,136 @@ func TestStreamSink(t *testing.T) {
 	}
 	if err := NewStreamSink(&b, testNow).Add("short", 5, strings.NewReader("ab")); err == nil || !strings.Contains(err.Error(), "2 bytes instead of 5") {
 		t.Errorf("a short body: %v", err)
+	}
+}
+
+// peekSink calls peek before each file is added.
+type peekSink struct {
+	Sink
+	peek func(name string)
+}
+
+func (s peekSink) Add(name string, size int64, r io.Reader) error {
+	s.peek(name)
+	return s.Sink.Add(name, size, r)
+}
+
+// openLogTails reads the log tails' temporary files this process holds
+// open (unlinked, so only /proc/self/fd reaches them).
+func openLogTails(t *testing.T) [][]byte {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	var out [][]byte
+	for _, e := range ents {
+		fd := filepath.Join("/proc/self/fd", e.Name())
+		target, err := os.Readlink(fd)
+		if err != nil || !strings.Contains(target, "crictl-bundle-log-") {
+			continue
+		}
+		if b, err := os.ReadFile(fd); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Matrix case 48: no unredacted copy anywhere. Not in the temporary file
+// that holds a log tail over 4 MiB (unlinked, looked at while the bundle is
+// written), not next to the archive, not in any file of a directory
+// bundle, and no member twice.
+func TestBundleNoUnredactedLeftovers(t *testing.T) {
+	t.Parallel()
+	n := newFakeNode(t, 2*time.Second)
+	pod := crifake.KubeletPod("big-0", "default", 0, ago(time.Hour), true)
+	n.srv.AddPod(pod)
+	n.srv.AddContainer(crifake.KubeletContainer(pod, "app", 0, "busybox", runtimeapi.ContainerState_CONTAINER_RUNNING, ago(time.Hour)),
+		crifake.WithEnv("DB_PASSWORD=canary-leftover-env"))
+	var log strings.Builder
+	line := testNow.Format(time.RFC3339Nano) + " stdout F password canary-leftover-env, token canary-leftover-cfg " + strings.Repeat("x", 200) + "\n"
+	for log.Len() < memRing+1<<20 {
+		log.WriteString(line)
+	}
+	n.writeLog(logPath(pod, "app", 0), log.String())
+	opts := Options{LogLines: -1, LogBytes: memRing + 2<<20, Secrets: []string{"canary-leftover-cfg"}}
+	canary := []byte("canary-leftover")
+
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "node.tar.gz")
+	file, err := NewFileSink(dest, false, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tails := 0
+	sink := peekSink{Sink: file, peek: func(name string) {
+		if name != "pods/default/big-0/app/current.log" {
+			return
+		}
+		for _, b := range openLogTails(t) {
+			if bytes.Contains(b, []byte("password <redacted>, token <redacted> ")) {
+				tails++
+			}
+			if bytes.Contains(b, canary) {
+				t.Errorf("the log tail's temporary file holds a canary")
+			}
+		}
+	}}
+	if _, err := n.collector(opts).Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if tails == 0 {
+		t.Fatalf("no log tail in a temporary file was seen: the test checks nothing")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left next to the archive: %v", ents)
+	}
+	a := readArchive(t, dest)
+	raw, err := gunzip(a.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, canary) {
+		t.Errorf("a canary is in the archive")
+	}
+	seen := map[string]bool{}
+	for _, name := range a.names {
+		if seen[name] {
+			t.Errorf("%s is in the archive twice", name)
+		}
+		seen[name] = true
+	}
+	if got := a.files["pods/default/big-0/app/current.log"]; int64(len(got)) < memRing {
+		t.Errorf("current.log: %d bytes, want the whole tail", len(got))
+	}
+
+	// A directory bundle: every byte of every file.
+	out := filepath.Join(t.TempDir(), "tree")
+	ds, err := NewDirSink(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := n.collector(opts).Collect(context.Background(), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(p)
+		if bytes.Contains(b, canary) {
+			t.Errorf("%s holds a canary", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files != len(res.Manifest.Files)+1 {
+		t.Errorf("%d files in the directory, the manifest lists %d and itself", files, len(res.Manifest.Files))
 	}
 }
