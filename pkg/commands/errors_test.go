@@ -247,6 +247,8 @@ func TestTemplateMissingKey(t *testing.T) {
 	e.node()
 	oneError(t, e.run("inspect -o go-template --template {{.status.nosuch}} coredns"), "nosuch")
 	oneError(t, e.run("pods -o go-template --template {{range.items}}{{.nope}}{{end}}"), "nope")
+	// index on a missing map key fails the same way (reliability matrix #39)
+	oneError(t, e.runArgs("inspect", "-o", "go-template", "--template", `{{index .status.labels "nosuch"}}`, "coredns"), `map has no key "nosuch"`)
 }
 
 // A missing socket is not retried, even with a long --timeout (no runtime

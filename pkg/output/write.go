@@ -100,4 +100,5 @@ var templateFuncs = template.FuncMap{
 	},
 	"lower": strings.ToLower,
 	"upper": strings.ToUpper,
+	"index": index,
 }
