@@ -85,8 +85,11 @@ var credentialFields = map[protoreflect.Name]bool{
 }
 
 // urlUserinfo matches scheme://user:password@ in text; group 1 keeps
-// everything before the password.
-var urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)([^/?#@\s]+)@`)
+// everything before the password. Compiled on first use, not in every
+// run's start-up: most runs redact nothing.
+var urlUserinfo = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)([^/?#@\s]+)@`)
+})
 
 // Redactor replaces secrets with its marker and counts what it replaced.
 // It is safe for concurrent use.
@@ -513,8 +516,9 @@ func (r *Redactor) urls(s string) (string, bool) {
 		return s, false
 	}
 	changed := false
-	out := urlUserinfo.ReplaceAllStringFunc(s, func(m string) string {
-		sub := urlUserinfo.FindStringSubmatch(m)
+	re := urlUserinfo()
+	out := re.ReplaceAllStringFunc(s, func(m string) string {
+		sub := re.FindStringSubmatch(m)
 		r.replaced(RuleURL, sub[2])
 		changed = true
 		return sub[1] + r.marker + "@"
