@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -181,12 +180,7 @@ func (o *bundleOptions) validate(cmd string, f *Factory) error {
 }
 
 func runBundle(ctx context.Context, f *Factory, o *bundleOptions) error {
-	if f.Getenv("GOGC") == "" {
-		// Main's GOGC=200 suits commands that live for milliseconds; a
-		// bundle allocates for a second or more, and its target is peak
-		// RSS under 40 MiB.
-		debug.SetGCPercent(100)
-	}
+	f.longRunning() // its target is a peak RSS under 40 MiB
 	opts := o.opts
 	opts.Node = nodeName(f, o.node)
 	opts.CrictlVersion = f.Version

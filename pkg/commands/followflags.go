@@ -72,6 +72,7 @@ type followed struct {
 // document {"time", "type", key}. It ends on Ctrl-C (nil) or when the
 // runtime fails or ends its event stream (an error).
 func (o *followOptions) follow(ctx context.Context, f *Factory, rs runtimeapi.RuntimeServiceClient, l *listFlags, fw followed) error {
+	f.longRunning()
 	fl := &watch.Follower{RS: rs, Containers: fw.containers, Interval: o.interval, Now: f.Now,
 		Polling: func(err error) {
 			f.notef("%v: listing every %s instead", unsupported(ctx, rs, err), o.interval)

@@ -40,8 +40,9 @@ func Main(args []string) int {
 	signal.Ignore(syscall.SIGPIPE)
 	if os.Getenv("GOGC") == "" {
 		// crictl lives for milliseconds: a collection during a 500-pod
-		// listing costs more than the few MiB it would save.
-		debug.SetGCPercent(200)
+		// listing costs more than the few MiB it would save. Commands
+		// that run for seconds or longer call f.longRunning.
+		debug.SetGCPercent(shortGCPercent)
 	}
 	f := &Factory{
 		IO:               SystemIO(),
@@ -136,4 +137,19 @@ func Run(ctx context.Context, f *Factory, args []string) (code int) {
 		}
 	}
 	return code
+}
+
+// shortGCPercent is the GOGC of a run that lasts milliseconds;
+// longGCPercent that of a bundle or a watch (Factory.longRunning).
+const shortGCPercent, longGCPercent = 200, 100
+
+// longRunning tells the garbage collector that this run lasts seconds or
+// longer (a bundle, a watch): the short-run GOGC lets the heap grow to
+// three times what is live, which a command that refreshes for minutes
+// pays in resident memory (stats -w at 105 pods: 27-31 MiB). A GOGC set
+// by the user wins.
+func (f *Factory) longRunning() {
+	if f.Getenv("GOGC") == "" {
+		debug.SetGCPercent(longGCPercent)
+	}
 }

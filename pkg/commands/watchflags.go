@@ -55,6 +55,7 @@ func parseInterval(cmd, flag, v string, def time.Duration) (time.Duration, error
 // one line each, YAML documents separated by ---.
 func watchFrames(ctx context.Context, f *Factory, format output.Format, interval time.Duration,
 	frame func(ctx context.Context, w *bytes.Buffer, redraw bool) error) error {
+	f.longRunning()
 	redraw := f.IO.OutTTY
 	sep := ""
 	switch {
