@@ -114,11 +114,7 @@ func runEvents(ctx context.Context, f *Factory, o *eventsOptions) error {
 	if err != nil {
 		return err
 	}
-	f.longRunning()
-	fl := &watch.Follower{RS: rs, Containers: true, Interval: o.interval, Now: f.Now,
-		Polling: func(err error) {
-			f.notef("%v: listing every %s instead", unsupported(ctx, rs, err), o.interval)
-		}}
+	fl := f.follower(ctx, rs, true, o.interval)
 	n := 0
 	var buf bytes.Buffer
 	return fl.Follow(ctx, func() error {

@@ -67,16 +67,23 @@ type followed struct {
 	key    string
 }
 
+// follower follows the runtime's changes for ps -w, pods -w and events:
+// from its event stream, or, where it has none, by listing every interval
+// after one note saying so. Following is long-running.
+func (f *Factory) follower(ctx context.Context, rs runtimeapi.RuntimeServiceClient, containers bool, interval time.Duration) *watch.Follower {
+	f.longRunning()
+	return &watch.Follower{RS: rs, Containers: containers, Interval: interval, Now: f.Now,
+		Polling: func(err error) {
+			f.notef("%v: listing every %s instead", unsupported(ctx, rs, err), interval)
+		}}
+}
+
 // follow prints the list as the command does (a JSON document on one
 // line), then each change the command selects as it comes: a line, or a
 // document {"time", "type", key}. It ends on Ctrl-C (nil) or when the
 // runtime fails or ends its event stream (an error).
 func (o *followOptions) follow(ctx context.Context, f *Factory, rs runtimeapi.RuntimeServiceClient, l *listFlags, fw followed) error {
-	f.longRunning()
-	fl := &watch.Follower{RS: rs, Containers: fw.containers, Interval: o.interval, Now: f.Now,
-		Polling: func(err error) {
-			f.notef("%v: listing every %s instead", unsupported(ctx, rs, err), o.interval)
-		}}
+	fl := f.follower(ctx, rs, fw.containers, o.interval)
 	format := l.out.format
 	var buf bytes.Buffer
 	emit := func() error {
