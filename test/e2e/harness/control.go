@@ -1,14 +1,12 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,12 +53,8 @@ func (e *Env) signalRuntime(sig syscall.Signal, stopped bool) error {
 // processStopped reports whether pid is stopped by a signal (state T in
 // /proc/PID/stat).
 func processStopped(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] == 'T'
+	f, err := StatFields(pid)
+	return err == nil && len(f) > 0 && f[0] == "T"
 }
 
 // TryCheckpoint tells whether the runtime can checkpoint a container on this

@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,21 +25,27 @@ func cmdline(pid int) []string {
 	return strings.Split(string(bytes.TrimRight(b, "\x00")), "\x00")
 }
 
-// startTime is field 22 of /proc/PID/stat (clock ticks since boot): together
-// with the pid it names one process, so a reused pid is not mistaken for it.
-func startTime(pid int) uint64 {
+// StatFields returns the fields of /proc/PID/stat after the command name:
+// [0] is field 3 (the state), [11] and [12] fields 14 and 15 (user and
+// system time in clock ticks), [19] field 22 (the start time).
+func StatFields(pid int) ([]string, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return nil, err
 	}
 	// comm (field 2) may contain spaces and parentheses: split after the last ')'.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0
+		return nil, fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state); field 22 is f[19].
-	if len(f) < 20 || f[0] == "Z" {
+	return strings.Fields(string(b[i+1:])), nil
+}
+
+// startTime is field 22 of /proc/PID/stat (clock ticks since boot): together
+// with the pid it names one process, so a reused pid is not mistaken for it.
+func startTime(pid int) uint64 {
+	f, err := StatFields(pid)
+	if err != nil || len(f) < 20 || f[0] == "Z" {
 		return 0
 	}
 	v, _ := strconv.ParseUint(f[19], 10, 64)

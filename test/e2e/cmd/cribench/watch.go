@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crictl/crictl/test/e2e/harness"
 )
 
 // watchCmds are the watches -watch measures: a refreshing table and a
@@ -99,16 +101,10 @@ func vmRSS(pid int) (int64, error) {
 // cpuTime reads a process's user and system CPU time from /proc/PID/stat
 // (fields 14 and 15, in clock ticks of 10 ms on Linux).
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := harness.StatFields(pid)
 	if err != nil {
 		return 0, err
 	}
-	// the command name (field 2) may hold spaces: count from its ")"
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
 		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
 	}
