@@ -82,8 +82,8 @@ func (d *Dir) ReadDir() ([]fs.DirEntry, error) {
 // under /var/lib/docker/containers; anything else is refused with an error
 // that names the link and its target, never the content.
 func (d *Dir) Open(name string) (*os.File, error) {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
-		return nil, fmt.Errorf("log file name %q is not a plain name", name)
+	if err := plainName(name); err != nil {
+		return nil, err
 	}
 	what := d.root.describe(d.Path(name))
 	fd, err := unix.Openat(int(d.f.Fd()), name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -123,14 +123,23 @@ func (d *Dir) Open(name string) (*os.File, error) {
 // IsLink reports whether name (a base name) in the directory is a symbolic
 // link, without following it.
 func (d *Dir) IsLink(name string) (bool, error) {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
-		return false, fmt.Errorf("log file name %q is not a plain name", name)
+	if err := plainName(name); err != nil {
+		return false, err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(int(d.f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return false, fmt.Errorf("opening log file %s: %w", d.root.describe(d.Path(name)), err)
 	}
 	return st.Mode&unix.S_IFMT == unix.S_IFLNK, nil
+}
+
+// plainName refuses a log file name that is not a base name in the
+// directory.
+func plainName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return fmt.Errorf("log file name %q is not a plain name", name)
+	}
+	return nil
 }
 
 // within reports whether the clean absolute path p is dir or below it.
