@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -214,6 +216,21 @@ func TestLogDir(t *testing.T) {
 		if _, err := d.Open(bad); err == nil {
 			t.Errorf("Open(%q) accepted", bad)
 		}
+	}
+	// A link in the directory to a file in it: Open follows it,
+	// OpenNoFollow refuses it with ELOOP; a regular file opens either way.
+	if f, err := d.Open("same.log"); err != nil {
+		t.Errorf("Open(same.log): %v", err)
+	} else {
+		f.Close()
+	}
+	if _, err := d.OpenNoFollow("same.log"); !errors.Is(err, unix.ELOOP) {
+		t.Errorf("OpenNoFollow(same.log) = %v, want ELOOP", err)
+	}
+	if f, err := d.OpenNoFollow("0.log"); err != nil {
+		t.Errorf("OpenNoFollow(0.log): %v", err)
+	} else {
+		f.Close()
 	}
 	if d.Path("0.log") != "/var/log/pods/ns_pod_uid/ctr/0.log" {
 		t.Errorf("Path = %q", d.Path("0.log"))

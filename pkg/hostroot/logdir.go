@@ -81,7 +81,14 @@ func (d *Dir) ReadDir() ([]fs.DirEntry, error) {
 // Root and only when its target is in this same directory (resolved) or
 // under /var/lib/docker/containers; anything else is refused with an error
 // that names the link and its target, never the content.
-func (d *Dir) Open(name string) (*os.File, error) {
+func (d *Dir) Open(name string) (*os.File, error) { return d.open(name, true) }
+
+// OpenNoFollow opens the regular file name as Open does, but refuses a
+// symbolic link with an error that wraps unix.ELOOP (a rotated log file
+// never is one).
+func (d *Dir) OpenNoFollow(name string) (*os.File, error) { return d.open(name, false) }
+
+func (d *Dir) open(name string, follow bool) (*os.File, error) {
 	if err := plainName(name); err != nil {
 		return nil, err
 	}
@@ -94,7 +101,7 @@ func (d *Dir) Open(name string) (*os.File, error) {
 		}
 		return f, nil
 	}
-	if !errors.Is(err, unix.ELOOP) {
+	if !errors.Is(err, unix.ELOOP) || !follow {
 		return nil, fmt.Errorf("opening log file %s: %w", what, err)
 	}
 	// A symbolic link (O_NOFOLLOW's ELOOP).
@@ -118,19 +125,6 @@ func (d *Dir) Open(name string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
-}
-
-// IsLink reports whether name (a base name) in the directory is a symbolic
-// link, without following it.
-func (d *Dir) IsLink(name string) (bool, error) {
-	if err := plainName(name); err != nil {
-		return false, err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstatat(int(d.f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return false, fmt.Errorf("opening log file %s: %w", d.root.describe(d.Path(name)), err)
-	}
-	return st.Mode&unix.S_IFMT == unix.S_IFLNK, nil
 }
 
 // plainName refuses a log file name that is not a base name in the

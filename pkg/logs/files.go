@@ -247,8 +247,9 @@ type Dir interface {
 	Open(name string) (*os.File, error)
 	// ReadDir lists the directory afresh.
 	ReadDir() ([]fs.DirEntry, error)
-	// IsLink reports whether name is a symbolic link, without following it.
-	IsLink(name string) (bool, error)
+	// OpenNoFollow opens name as Open does but refuses a symbolic link
+	// with an error that wraps syscall.ELOOP.
+	OpenNoFollow(name string) (*os.File, error)
 }
 
 // chain is the sequence of files making up one container's log, oldest first;
@@ -301,16 +302,14 @@ func (c *chain) open(name string, gz, noFollow bool) (*logFile, error) {
 	if c.d == nil {
 		return newLogFile(c.ctx, p, gz, noFollow)
 	}
+	open := c.d.Open
 	if noFollow {
-		link, err := c.d.IsLink(name)
-		if err != nil {
-			return nil, err
-		}
-		if link {
-			return nil, rotatedLinkError(p)
-		}
+		open = c.d.OpenNoFollow
 	}
-	f, err := c.d.Open(name)
+	f, err := open(name)
+	if noFollow && errors.Is(err, syscall.ELOOP) {
+		return nil, rotatedLinkError(p)
+	}
 	if err != nil {
 		return nil, err
 	}
