@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crictl/crictl/pkg/config"
@@ -27,11 +28,59 @@ type globalOptions struct {
 	profileMem      string
 }
 
-// newApp builds the command tree from the registered commands. It is built
-// afresh for every run.
+// newApp builds the whole command tree from the registered commands.
 func newApp(f *Factory) *app {
+	return newAppOf(f, registered)
+}
+
+// newAppFor builds the tree one run with these arguments needs: only the
+// command being run when the arguments name one that does not look at
+// the others, no command for --version, and the whole tree otherwise
+// (help, completion, an unknown command, no command). Building every
+// command's flags for every run cost 4% of `crictl inspect`'s CPU and
+// more of its start-up page faults (docs/benchmarks.md, "Start-up").
+func newAppFor(f *Factory, args []string) *app {
+	return newAppOf(f, commandsFor(globalFlags(&globalOptions{}, f), args))
+}
+
+// commandsFor returns the descriptors a run with args needs (see newAppFor).
+func commandsFor(global []cli.Flag, args []string) []command {
+	version := false
+	for i := 1; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			break
+		}
+		if !isFlagToken(arg) {
+			for _, c := range registered {
+				if c.name == arg || slices.Contains(c.aliases, arg) {
+					if c.wholeTree {
+						return registered
+					}
+					return []command{c}
+				}
+			}
+			return registered
+		}
+		switch strings.TrimLeft(arg, "-") {
+		case "help", "h":
+			return registered
+		case "version", "v":
+			version = true
+		}
+		if takesValue(global, arg, true) && !strings.Contains(arg, "=") {
+			i++
+		}
+	}
+	if version {
+		return nil
+	}
+	return registered
+}
+
+func newAppOf(f *Factory, descs []command) *app {
 	g := &globalOptions{}
-	cmds, specs, err := buildCommands(f, registered)
+	cmds, specs, err := buildCommands(f, descs)
 	if err != nil {
 		panic(err)
 	}
@@ -52,36 +101,7 @@ func newApp(f *Factory) *app {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return &UsageError{Cmd: commandPath(c), Err: err}
 		},
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Destination: &g.configPath,
-				Usage: "location of the client config file; also $CRI_CONFIG_FILE", DefaultText: config.DefaultPath},
-			&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Destination: &g.debug,
-				Usage: "show the requests sent to the runtime and its replies (secrets redacted)"},
-			&cli.StringFlag{Name: "host-root", Destination: &g.hostRoot,
-				Usage: "directory where the host's file system is mounted (kubectl debug node, a DaemonSet): the default sockets, the default config file and the log paths the runtime reports are read under it, never outside it", DefaultText: "/"},
-			&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Destination: &g.imageEndpoint,
-				Usage: "endpoint of the CRI image service; also $IMAGE_SERVICE_ENDPOINT (default: the runtime endpoint)"},
-			&cli.IntFlag{Name: "max-retries", Value: 3, Destination: &g.maxRetries,
-				Usage: "retries of a refused connection, within --timeout (negative: as many as fit)"},
-			&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Destination: &g.runtimeEndpoint,
-				Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + strings.Join(f.DefaultEndpoints, ", ") + " that answers)"},
-			&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
-				Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
-			&cli.BoolFlag{Name: "read-only", Destination: &g.readOnly,
-				Usage: "refuse every command that can change the node or a container; also $" + config.EnvReadOnly + "=1 or read-only: true in the config file (a flag cannot turn those off)"},
-			&cli.BoolFlag{Name: "enable-tracing", Destination: &g.enableTracing,
-				Usage: "send OpenTelemetry spans of the command and of each CRI call to --tracing-endpoint (OTLP over gRPC, without TLS)"},
-			&cli.StringFlag{Name: "tracing-endpoint", Value: tracing.DefaultEndpoint, Destination: &g.tracingEndpoint,
-				Usage: "HOST:PORT of the OpenTelemetry collector that --enable-tracing sends spans to"},
-			&cli.IntFlag{Name: "tracing-sampling-rate-per-million", Value: -1, Destination: &g.tracingRate,
-				Usage: "runs traced per million with --enable-tracing: -1 or 1000000 every run, 0 none"},
-			&cli.StringFlag{Name: "profile-cpu", Destination: &g.profileCPU, TakesFile: true,
-				Usage: "write a pprof CPU profile of the run to `FILE`"},
-			&cli.StringFlag{Name: "profile-mem", Destination: &g.profileMem, TakesFile: true,
-				Usage: "write a pprof heap profile at the end of the run to `FILE`"},
-			helpFlag(),
-			&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
-		},
+		Flags: globalFlags(g, f),
 		Before: func(c *cli.Context) error {
 			return g.apply(c, f)
 		},
@@ -119,7 +139,7 @@ func newHelpCommand(*Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "help", aliases: []string{"h"}, group: groupClient, args: argCommand, build: newHelpCommand,
+var _ = register(command{name: "help", aliases: []string{"h"}, group: groupClient, args: argCommand, build: newHelpCommand, wholeTree: true,
 	usage: "Show the list of commands or the help of one command", argsUsage: "[COMMAND]"})
 
 func hideHelpCommands(cmd *cli.Command) {
@@ -188,4 +208,38 @@ func (g *globalOptions) apply(c *cli.Context, f *Factory) error {
 	}
 	f.flags = fl
 	return g.startObservers(c, f)
+}
+
+// globalFlags are the flags before the command, bound to g.
+func globalFlags(g *globalOptions, f *Factory) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Destination: &g.configPath,
+			Usage: "location of the client config file; also $CRI_CONFIG_FILE", DefaultText: config.DefaultPath},
+		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Destination: &g.debug,
+			Usage: "show the requests sent to the runtime and its replies (secrets redacted)"},
+		&cli.StringFlag{Name: "host-root", Destination: &g.hostRoot,
+			Usage: "directory where the host's file system is mounted (kubectl debug node, a DaemonSet): the default sockets, the default config file and the log paths the runtime reports are read under it, never outside it", DefaultText: "/"},
+		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Destination: &g.imageEndpoint,
+			Usage: "endpoint of the CRI image service; also $IMAGE_SERVICE_ENDPOINT (default: the runtime endpoint)"},
+		&cli.IntFlag{Name: "max-retries", Value: 3, Destination: &g.maxRetries,
+			Usage: "retries of a refused connection, within --timeout (negative: as many as fit)"},
+		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Destination: &g.runtimeEndpoint,
+			Usage: "endpoint of the CRI runtime service; also $CONTAINER_RUNTIME_ENDPOINT (default: the first of " + strings.Join(f.DefaultEndpoints, ", ") + " that answers)"},
+		&cli.StringFlag{Name: "timeout", Aliases: []string{"t"}, Value: "2s", Destination: &g.timeout,
+			Usage: "timeout of connecting to the runtime and of each request, as a duration (2s, 500ms) or whole seconds"},
+		&cli.BoolFlag{Name: "read-only", Destination: &g.readOnly,
+			Usage: "refuse every command that can change the node or a container; also $" + config.EnvReadOnly + "=1 or read-only: true in the config file (a flag cannot turn those off)"},
+		&cli.BoolFlag{Name: "enable-tracing", Destination: &g.enableTracing,
+			Usage: "send OpenTelemetry spans of the command and of each CRI call to --tracing-endpoint (OTLP over gRPC, without TLS)"},
+		&cli.StringFlag{Name: "tracing-endpoint", Value: tracing.DefaultEndpoint, Destination: &g.tracingEndpoint,
+			Usage: "HOST:PORT of the OpenTelemetry collector that --enable-tracing sends spans to"},
+		&cli.IntFlag{Name: "tracing-sampling-rate-per-million", Value: -1, Destination: &g.tracingRate,
+			Usage: "runs traced per million with --enable-tracing: -1 or 1000000 every run, 0 none"},
+		&cli.StringFlag{Name: "profile-cpu", Destination: &g.profileCPU, TakesFile: true,
+			Usage: "write a pprof CPU profile of the run to `FILE`"},
+		&cli.StringFlag{Name: "profile-mem", Destination: &g.profileMem, TakesFile: true,
+			Usage: "write a pprof heap profile at the end of the run to `FILE`"},
+		helpFlag(),
+		&cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print crictl's version"},
+	}
 }

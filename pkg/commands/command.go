@@ -36,6 +36,10 @@ type command struct {
 	// objects, pull, change settings) or anything inside a container
 	// (exec, attach, port-forward); read-only mode refuses it.
 	changes bool
+	// wholeTree: the command looks at the other commands (help,
+	// __complete), so a run of it builds them all; any other run builds
+	// only its own command (newAppFor).
+	wholeTree bool
 }
 
 // group is a heading of the command list in help.

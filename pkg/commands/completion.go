@@ -126,7 +126,7 @@ func newCompleteCommand(f *Factory) *cli.Command {
 	}
 }
 
-var _ = register(command{name: "__complete", group: groupClient, build: newCompleteCommand,
+var _ = register(command{name: "__complete", group: groupClient, build: newCompleteCommand, wholeTree: true,
 	usage: ""})
 
 func complete(ctx context.Context, f *Factory, app *app, words []string) []string {

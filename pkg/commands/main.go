@@ -116,7 +116,7 @@ func Run(ctx context.Context, f *Factory, args []string) (code int) {
 	// Profiles and spans end with the run, whatever its outcome.
 	defer func() { code = f.endObservers(code, err) }()
 
-	a := newApp(f)
+	a := newAppFor(f, args)
 	err = a.RunContext(ctx, a.reorderArgs(args))
 	if isBrokenPipe(err) {
 		// The reader went away (crictl ps | head -1): end quietly.
