@@ -16,13 +16,17 @@ import (
 // spaces and ending in a newline. A proto.Message is rendered with protojson
 // (lowerCamel names, enum names, int64 as strings, default values emitted) as
 // the reference does, normalised so that it is byte-stable across builds
-// (see marshalProto); anything else with encoding/json (sorted map keys).
+// (see marshalProto); generic values (maps, lists and scalars) by
+// appendValue; anything else with encoding/json (sorted map keys).
 // Neither escapes <, > and & (protojson never does, and "<redacted>" should
 // read as it is).
 func MarshalJSON(v any) ([]byte, error) {
 	if m, ok := v.(proto.Message); ok {
 		doc, err := marshalProto(nil, m, "")
 		return append(doc, '\n'), err
+	}
+	if out, ok := appendValue(nil, v, ""); ok {
+		return append(out, '\n'), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
