@@ -18,7 +18,18 @@ const DefaultLimit = 8
 // once (limit < 1 means 1) and returns when all started calls have
 // returned. Once ctx is done it starts no more; it returns how many it
 // started. Results are the caller's to keep by index, so order is kept.
+//
+// A single call runs on the caller's goroutine: `crictl inspect ID` is the
+// common case, and a fresh goroutine grows its stack again through the
+// gRPC and protobuf calls the caller's stack has already been through.
 func ForEach(ctx context.Context, n, limit int, fn func(i int)) (started int) {
+	if n == 1 {
+		if ctx.Err() != nil {
+			return 0
+		}
+		fn(0)
+		return 1
+	}
 	sem := make(chan struct{}, max(limit, 1))
 	var wg sync.WaitGroup
 	for i := range n {

@@ -74,3 +74,15 @@ func TestForEachCancelledBeforeStart(t *testing.T) {
 		t.Errorf("started %d", n)
 	}
 }
+
+func TestForEachOneCall(t *testing.T) {
+	calls := 0
+	if got := ForEach(context.Background(), 1, 8, func(i int) { calls++ }); got != 1 || calls != 1 {
+		t.Errorf("started %d, %d calls; want 1, 1", got, calls)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := ForEach(ctx, 1, 8, func(int) { t.Error("called after cancel") }); got != 0 {
+		t.Errorf("started %d after cancel, want 0", got)
+	}
+}
