@@ -128,6 +128,9 @@ func parse(path string, data []byte) (*File, error) {
 		return nil, &fileError{path: path, line: line, msg: msg}
 	}
 	f := &File{Path: path, raw: data}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return f, nil // empty (CRI_CONFIG_FILE=/dev/null): no YAML decoder to start
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

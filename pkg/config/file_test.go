@@ -30,6 +30,7 @@ func TestLoadValid(t *testing.T) {
 		set     string // comma-separated keys reported as set
 	}{
 		{"zero bytes", "", Default(), ""},
+		{"blank lines only", "\n  \n\n", Default(), ""},
 		{"comments only", "# nothing here\n\n# really\n", Default(), ""},
 		{"document marker only", "---\n", Default(), ""},
 		{"null document", "~\n", Default(), ""},
