@@ -40,6 +40,10 @@ type Factory struct {
 	ReadPassword func(ctx context.Context) ([]byte, error)
 
 	exitHooks *exitHooks
+	// exitAfterRun: the process ends when Run returns (Main), so Close
+	// leaves the connections to the exit: closing a gRPC connection
+	// waits for its goroutines, 0.5% of `crictl inspect`'s CPU.
+	exitAfterRun bool
 
 	flags     config.Flags
 	resolved  *config.Resolved
@@ -227,8 +231,12 @@ func (f *Factory) connOptions(cfg *config.Config) cri.Options {
 	return o
 }
 
-// Close closes the connections.
+// Close closes the connections, unless the process ends after the run
+// anyway (exitAfterRun).
 func (f *Factory) Close() {
+	if f.exitAfterRun {
+		return
+	}
 	if f.runtime != nil {
 		_ = f.runtime.Close()
 	}

@@ -51,6 +51,7 @@ func Main(args []string) int {
 		DefaultEndpoints: cri.DefaultEndpoints,
 		Version:          Version(),
 		exitHooks:        hooks,
+		exitAfterRun:     true,
 	}
 	return Run(ctx, f, args)
 }
