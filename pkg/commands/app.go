@@ -36,9 +36,10 @@ func newApp(f *Factory) *app {
 // newAppFor builds the tree one run with these arguments needs: only the
 // command being run when the arguments name one that does not look at
 // the others, no command for --version, and the whole tree otherwise
-// (help, completion, an unknown command, no command). Building every
+// (help, __complete, an unknown command, no command). Building every
 // command's flags for every run cost 4% of `crictl inspect`'s CPU and
-// more of its start-up page faults (docs/benchmarks.md, "Start-up").
+// about 100 of its page faults (docs/benchmarks.md, "Start-up and page
+// faults").
 func newAppFor(f *Factory, args []string) *app {
 	return newAppOf(f, commandsFor(globalFlags(&globalOptions{}, f), args))
 }

@@ -16,10 +16,10 @@ import (
 // two-space indent, without reflection. encoding/json sorts every map's keys
 // through reflect and indents in a second pass: that was two thirds of the
 // rendering of `crictl inspect`, whose document is mostly the runtime's
-// info (docs/benchmarks.md, "Start-up"). ok is false for any other type or
-// a value encoding/json refuses (NaN, an invalid json.Number); the caller
-// then uses encoding/json, which also gives its error. A test and a fuzz
-// target compare the output with encoding/json's.
+// info (docs/benchmarks.md, "Start-up and page faults"). ok is false for
+// any other type or a value encoding/json refuses (NaN, an invalid
+// json.Number); the caller then uses encoding/json, which also gives its
+// error. A test and a fuzz target compare the output with encoding/json's.
 func appendValue(dst []byte, v any, indent string) (out []byte, ok bool) {
 	switch v := v.(type) {
 	case nil:
