@@ -54,20 +54,13 @@ func appendValue(dst []byte, v any, indent string) (out []byte, ok bool) {
 			return append(dst, '[', ']'), true
 		}
 		inner := indent + "  "
-		dst = append(dst, '[')
 		for i, el := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, '\n')
-			dst = append(dst, inner...)
+			dst = appendItemStart(dst, '[', i, inner)
 			if dst, ok = appendValue(dst, el, inner); !ok {
 				return dst, false
 			}
 		}
-		dst = append(dst, '\n')
-		dst = append(dst, indent...)
-		return append(dst, ']'), true
+		return appendClose(dst, indent, ']'), true
 	case map[string]any:
 		if v == nil {
 			return append(dst, "null"...), true
@@ -81,24 +74,37 @@ func appendValue(dst []byte, v any, indent string) (out []byte, ok bool) {
 		}
 		slices.SortFunc(keys, strings.Compare)
 		inner := indent + "  "
-		dst = append(dst, '{')
 		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, '\n')
-			dst = append(dst, inner...)
+			dst = appendItemStart(dst, '{', i, inner)
 			dst = appendGoJSONString(dst, k)
 			dst = append(dst, ':', ' ')
 			if dst, ok = appendValue(dst, v[k], inner); !ok {
 				return dst, false
 			}
 		}
-		dst = append(dst, '\n')
-		dst = append(dst, indent...)
-		return append(dst, '}'), true
+		return appendClose(dst, indent, '}'), true
 	}
 	return dst, false
+}
+
+// appendItemStart starts item i of a non-empty list or object: the
+// opening bracket before the first, a comma before the others, then a new
+// line and the item's indent.
+func appendItemStart(dst []byte, open byte, i int, inner string) []byte {
+	if i == 0 {
+		dst = append(dst, open)
+	} else {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, '\n')
+	return append(dst, inner...)
+}
+
+// appendClose ends a non-empty list or object on a line of its own.
+func appendClose(dst []byte, indent string, c byte) []byte {
+	dst = append(dst, '\n')
+	dst = append(dst, indent...)
+	return append(dst, c)
 }
 
 // appendGoJSONString quotes s as encoding/json does without HTML escaping:
