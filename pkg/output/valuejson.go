@@ -14,7 +14,7 @@ import (
 // json.Number, bool, nil, and finite float64, int and int64) byte for byte
 // as encoding/json's Encoder does with SetEscapeHTML(false) and a
 // two-space indent, without reflection. encoding/json sorts every map's keys
-// through reflect and indents in a second pass: that was two thirds of the
+// through reflect and indents in a second pass: that was half of the
 // rendering of `crictl inspect`, whose document is mostly the runtime's
 // info (docs/benchmarks.md, "Start-up and page faults"). ok is false for
 // any other type or a value encoding/json refuses (NaN, an invalid
