@@ -85,13 +85,8 @@ func (e *pbEncoder) message(m protoreflect.Message, indent string) bool {
 		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() && !m.Has(fd) {
 			continue // an unset message: protojson leaves it out
 		}
-		if n == 0 {
-			e.out = append(e.out, '{', '\n')
-		} else {
-			e.out = append(e.out, ',', '\n')
-		}
+		e.out = appendItemStart(e.out, '{', n, inner)
 		n++
-		e.out = append(e.out, inner...)
 		e.out = append(e.out, '"')
 		e.out = append(e.out, fd.JSONName()...)
 		e.out = append(e.out, '"', ':', ' ')
@@ -113,7 +108,7 @@ func (e *pbEncoder) message(m protoreflect.Message, indent string) bool {
 		e.out = append(e.out, '{', '}')
 		return true
 	}
-	e.closeBlock(indent, '}')
+	e.out = appendClose(e.out, indent, '}')
 	return true
 }
 
@@ -123,17 +118,13 @@ func (e *pbEncoder) list(l protoreflect.List, fd protoreflect.FieldDescriptor, i
 		return true
 	}
 	inner := indent + "  "
-	e.out = append(e.out, '[', '\n')
 	for i := 0; i < l.Len(); i++ {
-		if i > 0 {
-			e.out = append(e.out, ',', '\n')
-		}
-		e.out = append(e.out, inner...)
+		e.out = appendItemStart(e.out, '[', i, inner)
 		if !e.singular(l.Get(i), fd, inner) {
 			return false
 		}
 	}
-	e.closeBlock(indent, ']')
+	e.out = appendClose(e.out, indent, ']')
 	return true
 }
 
@@ -153,12 +144,8 @@ func (e *pbEncoder) mapValue(mp protoreflect.Map, vd protoreflect.FieldDescripto
 	})
 	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.k, b.k) })
 	inner := indent + "  "
-	e.out = append(e.out, '{', '\n')
 	for i, en := range entries {
-		if i > 0 {
-			e.out = append(e.out, ',', '\n')
-		}
-		e.out = append(e.out, inner...)
+		e.out = appendItemStart(e.out, '{', i, inner)
 		var ok bool
 		if e.out, ok = appendJSONString(e.out, en.k); !ok {
 			return false
@@ -168,7 +155,7 @@ func (e *pbEncoder) mapValue(mp protoreflect.Map, vd protoreflect.FieldDescripto
 			return false
 		}
 	}
-	e.closeBlock(indent, '}')
+	e.out = appendClose(e.out, indent, '}')
 	return true
 }
 
@@ -290,12 +277,4 @@ func appendJSONString(out []byte, s string) ([]byte, bool) {
 	}
 	out = append(out, s[start:]...)
 	return append(out, '"'), true
-}
-
-// closeBlock ends a non-empty object or array: a new line, the indent of
-// its opening line, and c.
-func (e *pbEncoder) closeBlock(indent string, c byte) {
-	e.out = append(e.out, '\n')
-	e.out = append(e.out, indent...)
-	e.out = append(e.out, c)
 }

@@ -87,9 +87,9 @@ func appendValue(dst []byte, v any, indent string) (out []byte, ok bool) {
 	return dst, false
 }
 
-// appendItemStart starts item i of a non-empty list or object: the
-// opening bracket before the first, a comma before the others, then a new
-// line and the item's indent.
+// appendItemStart starts item i of a non-empty list or object, for both
+// encoders (appendValue and pbEncoder): the opening bracket before the
+// first, a comma before the others, then a new line and the item's indent.
 func appendItemStart(dst []byte, open byte, i int, inner string) []byte {
 	if i == 0 {
 		dst = append(dst, open)
