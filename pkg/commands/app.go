@@ -30,7 +30,8 @@ type globalOptions struct {
 
 // newApp builds the whole command tree from the registered commands.
 func newApp(f *Factory) *app {
-	return newAppOf(f, registered)
+	g := &globalOptions{}
+	return newAppOf(f, g, globalFlags(g, f), registered)
 }
 
 // newAppFor builds the tree one run with these arguments needs: only the
@@ -41,37 +42,33 @@ func newApp(f *Factory) *app {
 // about 100 of its page faults (docs/benchmarks.md, "Start-up and page
 // faults").
 func newAppFor(f *Factory, args []string) *app {
-	return newAppOf(f, commandsFor(globalFlags(&globalOptions{}, f), args))
+	g := &globalOptions{}
+	global := globalFlags(g, f)
+	return newAppOf(f, g, global, commandsFor(global, args))
 }
 
 // commandsFor returns the descriptors a run with args needs (see newAppFor).
 func commandsFor(global []cli.Flag, args []string) []command {
+	flags, end := splitGlobalFlags(global, args)
 	version := false
-	for i := 1; i < len(args); i++ {
-		arg := args[i]
-		if arg == "--" {
-			break
-		}
-		if !isFlagToken(arg) {
-			for _, c := range registered {
-				if c.name == arg || slices.Contains(c.aliases, arg) {
-					if c.wholeTree {
-						return registered
-					}
-					return []command{c}
-				}
-			}
-			return registered
-		}
-		switch strings.TrimLeft(arg, "-") {
+	for _, fl := range flags {
+		switch strings.TrimLeft(fl, "-") {
 		case "help", "h":
 			return registered
 		case "version", "v":
 			version = true
 		}
-		if takesValue(global, arg, true) && !strings.Contains(arg, "=") {
-			i++
+	}
+	if end < len(args) && args[end] != "--" {
+		for _, c := range registered {
+			if c.name == args[end] || slices.Contains(c.aliases, args[end]) {
+				if c.wholeTree {
+					return registered
+				}
+				return []command{c}
+			}
 		}
+		return registered
 	}
 	if version {
 		return nil
@@ -79,8 +76,9 @@ func commandsFor(global []cli.Flag, args []string) []command {
 	return registered
 }
 
-func newAppOf(f *Factory, descs []command) *app {
-	g := &globalOptions{}
+// newAppOf builds the app of the descriptors descs, with the global flags
+// global bound to g.
+func newAppOf(f *Factory, g *globalOptions, global []cli.Flag, descs []command) *app {
 	cmds, specs, err := buildCommands(f, descs)
 	if err != nil {
 		panic(err)
@@ -102,7 +100,7 @@ func newAppOf(f *Factory, descs []command) *app {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return &UsageError{Cmd: commandPath(c), Err: err}
 		},
-		Flags: globalFlags(g, f),
+		Flags: global,
 		Before: func(c *cli.Context) error {
 			return g.apply(c, f)
 		},

@@ -16,21 +16,9 @@ func (a *app) reorderArgs(args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
-	out := []string{args[0]}
-	i := 1
 	// Global flags, then the command name.
-	for i < len(args) {
-		arg := args[i]
-		if arg == "--" || !isFlagToken(arg) {
-			break
-		}
-		out = append(out, arg)
-		if takesValue(a.Flags, arg, a.UseShortOptionHandling) && !strings.Contains(arg, "=") && i+1 < len(args) {
-			out = append(out, args[i+1])
-			i++
-		}
-		i++
-	}
+	_, i := splitGlobalFlags(a.Flags, args)
+	out := slices.Clone(args[:i])
 	if i >= len(args) || args[i] == "--" {
 		return append(out, args[i:]...)
 	}
@@ -43,6 +31,22 @@ func (a *app) reorderArgs(args []string) []string {
 		return append(out, args[i+1:]...)
 	}
 	return append(out, reorderCommandArgs(cmd, a.spec(cmd).passThrough, args[i+1:])...)
+}
+
+// splitGlobalFlags finds the global flags at the front of args (args[0]
+// is the program): it returns their tokens, without the values they take,
+// and the index of what follows them: the command name, "--", or
+// len(args). Short options may be combined (-Dr SOCKET), as the app allows.
+func splitGlobalFlags(global []cli.Flag, args []string) (flags []string, end int) {
+	end = 1
+	for end < len(args) && args[end] != "--" && isFlagToken(args[end]) {
+		flags = append(flags, args[end])
+		if takesValue(global, args[end], true) && !strings.Contains(args[end], "=") {
+			end++ // its value
+		}
+		end++
+	}
+	return flags, min(end, len(args))
 }
 
 // reorderCommandArgs puts a command's flags before its positional

@@ -49,6 +49,9 @@ func TestReorderArgs(t *testing.T) {
 		{"rm ID -- -odd", "rm -- ID -odd"},
 		{"create jsonschema --pod", "create jsonschema --pod"},
 		{"inspect ID -qo json", "inspect -qo json ID"},
+		{"-Dr unix:///x inspect ID -o json", "-Dr unix:///x inspect -o json ID"},
+		{"--timeout=3s -- ps", "--timeout=3s -- ps"},
+		{"-r", "-r"},
 	} {
 		got := a.reorderArgs(append([]string{"crictl"}, strings.Fields(tc.in)...))
 		if want := append([]string{"crictl"}, strings.Fields(tc.want)...); !slices.Equal(got, want) {
